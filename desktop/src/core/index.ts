@@ -1,0 +1,17 @@
+/**
+ * The desktop core: plain Node, no Electron. The CLI and (later) the Electron main process use it.
+ * @module
+ */
+export * from './identity-file.js';
+export * from './passphrase.js';
+export * from './recipients.js';
+export * from './offline.js';
+export {
+  withPrivateTempDir,
+  removeTempDirsSync,
+  cleanupOnInterrupt,
+  runInterruptCleanups,
+} from './temp.js';
+export { ioError } from './fs-errors.js';
+export * from './keys/index.js';
+export * from './db/index.js';

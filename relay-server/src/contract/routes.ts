@@ -1,0 +1,32 @@
+// Route paths in Fastify syntax; clients substitute `:param` segments.
+export const Routes = {
+  register: '/api/auth/register',
+  verifyOtp: '/api/auth/verify-otp',
+  sendOtp: '/api/auth/send-otp',
+  login: '/api/auth/login',
+  loginTotp: '/api/auth/login/totp',
+  refresh: '/api/auth/refresh',
+  logout: '/api/auth/logout',
+  me: '/api/auth/me',
+  password: '/api/auth/password',
+  totpSetup: '/api/auth/2fa/setup',
+  totpEnable: '/api/auth/2fa/enable',
+  totpDisable: '/api/auth/2fa/disable',
+  publishKey: '/api/users/public-key',
+  publicKey: '/api/users/public-key/:email',
+  createTransfer: '/api/transfers/upload',
+  uploadPart: '/api/transfers/upload/:transferId/parts/:n',
+  listParts: '/api/transfers/upload/:transferId/parts',
+  finalize: '/api/transfers/upload/:transferId/finalize',
+  inbox: '/api/transfers/inbox',
+  sent: '/api/transfers/sent',
+  transfer: '/api/transfers/:transferId',
+  download: '/api/transfers/file/:token',
+  receipt: '/api/transfers/:transferId/receipt',
+  hide: '/api/transfers/:transferId/hide',
+  audit: '/api/audit',
+  invite: '/api/invite/send',
+  adminUsers: '/api/admin/users',
+} as const;
+
+export type RouteName = keyof typeof Routes;

@@ -1,0 +1,209 @@
+import type { Readable } from 'node:stream';
+import type { AuditEventType, KeyPublicationBody, Role } from './contract/index.js';
+
+export interface Account {
+  id: string;
+  email: string;
+  passwordHash: string;
+  role: Role;
+  verified: boolean;
+  createdAt: number;
+  /** Sealed with the server key; see services/seal.ts. */
+  totpSecret: string | null;
+  totpPendingSecret: string | null;
+  /** Last accepted TOTP time step; a code is accepted once, never replayed. */
+  totpLastStep: number | null;
+  verifyCodeHash: string | null;
+  verifyCodeExpiresAt: number | null;
+  verifyCodeAttempts: number;
+}
+
+export interface AccountStore {
+  /** Returns false when the email is already taken (emails are unique). */
+  create(account: Account): Promise<boolean>;
+  byEmail(email: string): Promise<Account | undefined>;
+  byId(id: string): Promise<Account | undefined>;
+  update(id: string, patch: Partial<Omit<Account, 'id' | 'email' | 'createdAt'>>): Promise<void>;
+  list(limit: number, offset: number): Promise<Account[]>;
+  setRecoveryCodes(userId: string, codeHashes: string[]): Promise<void>;
+  /** Atomically spends one recovery code; false if unknown or already spent. */
+  consumeRecoveryCode(userId: string, codeHash: string): Promise<boolean>;
+}
+
+export type RefreshConsumeResult =
+  | { kind: 'ok'; userId: string; familyId: string }
+  | { kind: 'reused'; userId: string; familyId: string }
+  | { kind: 'invalid' };
+
+export interface TokenStore {
+  createFamily(familyId: string, userId: string, now: number): Promise<void>;
+  isFamilyActive(familyId: string): Promise<boolean>;
+  revokeFamily(familyId: string, now: number): Promise<void>;
+  revokeAllFamilies(userId: string, now: number): Promise<void>;
+  insertRefresh(token: {
+    hash: string;
+    familyId: string;
+    userId: string;
+    expiresAt: number;
+  }): Promise<void>;
+  /** Marks the token spent exactly once; a second call for the same hash reports reuse. */
+  consumeRefresh(hash: string, now: number): Promise<RefreshConsumeResult>;
+  /** Adds a hit to a sliding window counter and returns the hits inside the window. */
+  hitAttempt(key: string, now: number, windowMs: number): Promise<number>;
+  countAttempts(key: string, now: number, windowMs: number): Promise<number>;
+  clearAttempts(key: string): Promise<void>;
+}
+
+export interface KeyRecord {
+  publication: KeyPublicationBody;
+  fingerprint: string;
+  publishedAt: number;
+}
+
+export interface KeyDirectory {
+  publish(userId: string, record: KeyRecord): Promise<void>;
+  /** Oldest first. Empty when the email has no key (or no account). */
+  history(email: string): Promise<KeyRecord[]>;
+  /** The subset of `emails` that have a current key. */
+  withKeys(emails: readonly string[]): Promise<Set<string>>;
+}
+
+export interface RecipientRecord {
+  userId: string;
+  email: string;
+  hidden: boolean;
+  downloadedAt: number | null;
+  receipt: { signature: string; createdAt: number } | null;
+}
+
+export interface TransferRecord {
+  id: string;
+  senderId: string;
+  senderEmail: string;
+  size: number;
+  partSize: number;
+  partCount: number;
+  status: 'uploading' | 'ready';
+  /** Set before the blob is deleted, so a crash mid-delete is finished by the sweeper. */
+  deleting: boolean;
+  createdAt: number;
+  finalizedAt: number | null;
+  expiresAt: number;
+  maxDownloads: number | null;
+  downloads: number;
+  blobHandle: string | null;
+  recipients: RecipientRecord[];
+}
+
+export interface PartRecord {
+  n: number;
+  size: number;
+  sha256: string;
+  etag: string;
+}
+
+export interface TransferFilter {
+  limit: number;
+  offset: number;
+  status?: 'uploading' | 'ready' | 'expired' | undefined;
+  q?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+  minSize?: number | undefined;
+  maxSize?: number | undefined;
+}
+
+export interface TransferStore {
+  create(transfer: TransferRecord): Promise<void>;
+  get(id: string): Promise<TransferRecord | undefined>;
+  putPart(transferId: string, part: PartRecord): Promise<void>;
+  parts(transferId: string): Promise<PartRecord[]>;
+  /** uploading -> ready; false when the transfer was not uploading. */
+  finalize(transferId: string, now: number): Promise<boolean>;
+  /** Recipients see only ready, unexpired-or-expired, non-hidden, non-deleting transfers. */
+  listInbox(
+    userId: string,
+    filter: TransferFilter,
+    now: number,
+  ): Promise<{ items: TransferRecord[]; total: number }>;
+  listSent(
+    userId: string,
+    filter: TransferFilter,
+    now: number,
+  ): Promise<{ items: TransferRecord[]; total: number }>;
+  /** Counts a new download unless the limit is reached; false when it is. */
+  recordDownload(transferId: string, recipientId: string, now: number): Promise<boolean>;
+  setReceipt(
+    transferId: string,
+    recipientId: string,
+    signature: string,
+    now: number,
+  ): Promise<boolean>;
+  hide(transferId: string, recipientId: string): Promise<boolean>;
+  markDeleting(transferId: string): Promise<void>;
+  remove(transferId: string): Promise<void>;
+  /** Transfers to purge: marked deleting, expired, or abandoned uploads created before `staleBefore`. */
+  sweepable(now: number, staleBefore: number, limit: number): Promise<TransferRecord[]>;
+  /** Declared ciphertext bytes of the user's live transfers. */
+  usedBytes(userId: string): Promise<number>;
+}
+
+export interface AuditRecord {
+  userId: string;
+  type: AuditEventType;
+  at: number;
+  ip: string | null;
+  transferId: string | null;
+}
+
+export interface AuditLog {
+  append(entry: AuditRecord): Promise<void>;
+  /** Newest first. */
+  list(userId: string, limit: number, offset: number): Promise<AuditRecord[]>;
+}
+
+export interface BlobLayout {
+  size: number;
+  partSize: number;
+  partCount: number;
+}
+
+export interface BlobStore {
+  /** Starts a multipart object; the returned handle (e.g. an S3 upload id) is kept with the record. */
+  begin(key: string): Promise<string | null>;
+  /**
+   * Stores part `n`. The body is verified against `expected` while streaming; a mismatch
+   * rejects and leaves no visible part. Re-putting a part replaces it.
+   */
+  putPart(
+    key: string,
+    handle: string | null,
+    n: number,
+    body: Readable,
+    expected: { size: number; sha256: string },
+  ): Promise<{ etag: string }>;
+  complete(
+    key: string,
+    handle: string | null,
+    parts: readonly { n: number; etag: string }[],
+    layout: BlobLayout,
+  ): Promise<void>;
+  /** Streams bytes [start, end] inclusive of a completed object. */
+  read(key: string, layout: BlobLayout, start: number, end: number): Promise<Readable>;
+  /** Removes the object and any uploaded parts; succeeds when nothing is there. */
+  delete(key: string, handle: string | null): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+  /** Human-readable destination for the start-up banner, e.g. the outbox folder. */
+  describe(): string;
+  close(): Promise<void>;
+}

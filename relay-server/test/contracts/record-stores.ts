@@ -1,0 +1,239 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Ports } from '../../src/container.js';
+import type { Account, TransferRecord } from '../../src/ports.js';
+import { newId } from '../../src/services/crypto.js';
+
+type Records = Pick<Ports, 'accounts' | 'tokens' | 'keys' | 'transfers' | 'audit'>;
+
+function account(email: string): Account {
+  return {
+    id: newId(),
+    email,
+    passwordHash: 'hash',
+    role: 'user',
+    verified: false,
+    createdAt: 1000,
+    totpSecret: null,
+    totpPendingSecret: null,
+    totpLastStep: null,
+    verifyCodeHash: null,
+    verifyCodeExpiresAt: null,
+    verifyCodeAttempts: 0,
+  };
+}
+
+function transfer(
+  sender: Account,
+  recipients: Account[],
+  over: Partial<TransferRecord> = {},
+): TransferRecord {
+  return {
+    id: newId(),
+    senderId: sender.id,
+    senderEmail: sender.email,
+    size: 100,
+    partSize: 60,
+    partCount: 2,
+    status: 'uploading',
+    deleting: false,
+    createdAt: 10_000,
+    finalizedAt: null,
+    expiresAt: 1_000_000,
+    maxDownloads: null,
+    downloads: 0,
+    blobHandle: null,
+    recipients: recipients.map((r) => ({
+      userId: r.id,
+      email: r.email,
+      hidden: false,
+      downloadedAt: null,
+      receipt: null,
+    })),
+    ...over,
+  };
+}
+
+/** The record-store contracts (AccountStore, TokenStore, KeyDirectory, TransferStore, AuditLog). */
+export function recordStoreContract(
+  name: string,
+  open: () => Promise<{ stores: Records; cleanup: () => Promise<void> }>,
+) {
+  describe(`record stores contract: ${name}`, () => {
+    let s: Records;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ stores: s, cleanup } = await open());
+    });
+    afterAll(async () => {
+      await cleanup();
+    });
+
+    it('AccountStore: unique emails, updates, recovery codes spent once', async () => {
+      const a = account(`a-${newId().toLowerCase()}@example.com`);
+      expect(await s.accounts.create(a)).toBe(true);
+      expect(await s.accounts.create({ ...account(a.email) })).toBe(false);
+      await s.accounts.update(a.id, {
+        verified: true,
+        totpSecret: 'sealed',
+        totpLastStep: 42,
+        verifyCodeAttempts: 3,
+      });
+      expect(await s.accounts.byEmail(a.email)).toMatchObject({
+        id: a.id,
+        verified: true,
+        totpSecret: 'sealed',
+        totpLastStep: 42,
+        verifyCodeAttempts: 3,
+      });
+      expect(await s.accounts.byId('missing-id-000000')).toBeUndefined();
+      await s.accounts.setRecoveryCodes(a.id, ['h1', 'h2']);
+      expect(await s.accounts.consumeRecoveryCode(a.id, 'h1')).toBe(true);
+      expect(await s.accounts.consumeRecoveryCode(a.id, 'h1')).toBe(false);
+      await s.accounts.setRecoveryCodes(a.id, []);
+      expect(await s.accounts.consumeRecoveryCode(a.id, 'h2')).toBe(false);
+    });
+
+    it('TokenStore: refresh tokens spend once, reuse is reported, families revoke', async () => {
+      const family = newId();
+      await s.tokens.createFamily(family, 'user-1', 0);
+      await s.tokens.insertRefresh({
+        hash: `h-${family}`,
+        familyId: family,
+        userId: 'user-1',
+        expiresAt: 100,
+      });
+      expect(await s.tokens.consumeRefresh(`h-${family}`, 50)).toEqual({
+        kind: 'ok',
+        userId: 'user-1',
+        familyId: family,
+      });
+      expect(await s.tokens.consumeRefresh(`h-${family}`, 51)).toMatchObject({
+        kind: 'reused',
+        familyId: family,
+      });
+      expect(await s.tokens.consumeRefresh('unknown', 51)).toEqual({ kind: 'invalid' });
+      await s.tokens.insertRefresh({
+        hash: `e-${family}`,
+        familyId: family,
+        userId: 'user-1',
+        expiresAt: 100,
+      });
+      expect(await s.tokens.consumeRefresh(`e-${family}`, 100)).toEqual({ kind: 'invalid' });
+      expect(await s.tokens.isFamilyActive(family)).toBe(true);
+      await s.tokens.revokeFamily(family, 60);
+      expect(await s.tokens.isFamilyActive(family)).toBe(false);
+      const other = newId();
+      await s.tokens.createFamily(other, 'user-1', 0);
+      await s.tokens.revokeAllFamilies('user-1', 70);
+      expect(await s.tokens.isFamilyActive(other)).toBe(false);
+    });
+
+    it('TokenStore: attempt counters slide and clear', async () => {
+      const key = `k-${newId()}`;
+      expect(await s.tokens.hitAttempt(key, 1000, 100)).toBe(1);
+      expect(await s.tokens.hitAttempt(key, 1050, 100)).toBe(2);
+      expect(await s.tokens.countAttempts(key, 1120, 100)).toBe(1);
+      await s.tokens.clearAttempts(key);
+      expect(await s.tokens.countAttempts(key, 1120, 100)).toBe(0);
+    });
+
+    it('KeyDirectory: history oldest first, lookup of who has keys', async () => {
+      const email = `k-${newId().toLowerCase()}@example.com`;
+      const pub = (n: number) => ({
+        publication: {
+          v: 1 as const,
+          email,
+          publicIdentity: `id${n}`,
+          createdAt: n,
+          signature: `s${n}`,
+        },
+        fingerprint: `fp${n}`,
+        publishedAt: n,
+      });
+      await s.keys.publish('u', pub(1));
+      await s.keys.publish('u', pub(2));
+      expect((await s.keys.history(email)).map((k) => k.fingerprint)).toEqual(['fp1', 'fp2']);
+      expect(await s.keys.history('nobody@example.com')).toEqual([]);
+      expect(await s.keys.withKeys([email, 'nobody@example.com'])).toEqual(new Set([email]));
+    });
+
+    it('TransferStore: finalize once, inbox only after finalize, download limit, receipts, hide', async () => {
+      const sender = account(`s-${newId().toLowerCase()}@example.com`);
+      const r1 = account(`r-${newId().toLowerCase()}@example.com`);
+      const r2 = account(`q-${newId().toLowerCase()}@example.com`);
+      const t = transfer(sender, [r1, r2], { maxDownloads: 1 });
+      await s.transfers.create(t);
+      await s.transfers.putPart(t.id, { n: 2, size: 40, sha256: 'b', etag: 'e2' });
+      await s.transfers.putPart(t.id, { n: 1, size: 60, sha256: 'x', etag: 'e0' });
+      await s.transfers.putPart(t.id, { n: 1, size: 60, sha256: 'a', etag: 'e1' });
+      expect(await s.transfers.parts(t.id)).toEqual([
+        { n: 1, size: 60, sha256: 'a', etag: 'e1' },
+        { n: 2, size: 40, sha256: 'b', etag: 'e2' },
+      ]);
+      const page = { limit: 10, offset: 0 };
+      expect((await s.transfers.listInbox(r1.id, page, 20_000)).total).toBe(0);
+      expect((await s.transfers.listSent(sender.id, page, 20_000)).total).toBe(1);
+      expect(await s.transfers.finalize(t.id, 20_000)).toBe(true);
+      expect(await s.transfers.finalize(t.id, 20_001)).toBe(false);
+      expect((await s.transfers.listInbox(r1.id, page, 20_000)).items[0]?.id).toBe(t.id);
+      expect(await s.transfers.recordDownload(t.id, r1.id, 21_000)).toBe(true);
+      expect(await s.transfers.recordDownload(t.id, r2.id, 21_000)).toBe(false);
+      expect(await s.transfers.setReceipt(t.id, r1.id, 'sig', 22_000)).toBe(true);
+      expect(await s.transfers.hide(t.id, r2.id)).toBe(true);
+      const got = await s.transfers.get(t.id);
+      expect(got).toMatchObject({ status: 'ready', downloads: 1, finalizedAt: 20_000 });
+      expect(got?.recipients.find((r) => r.userId === r1.id)).toMatchObject({
+        downloadedAt: 21_000,
+        receipt: { signature: 'sig', createdAt: 22_000 },
+      });
+      expect((await s.transfers.listInbox(r2.id, page, 20_000)).total).toBe(0);
+      expect(
+        (await s.transfers.listInbox(r1.id, { ...page, status: 'expired' }, 20_000)).total,
+      ).toBe(0);
+      expect(
+        (await s.transfers.listInbox(r1.id, { ...page, status: 'expired' }, 2_000_000)).total,
+      ).toBe(1);
+    });
+
+    it('TransferStore: sweepable, deleting hides, usedBytes, remove cascades', async () => {
+      const sender = account(`u-${newId().toLowerCase()}@example.com`);
+      const expired = transfer(sender, [], { expiresAt: 500 });
+      const abandoned = transfer(sender, [], { createdAt: 100 });
+      const live = transfer(sender, [], { createdAt: 5_000, size: 7 });
+      for (const t of [expired, abandoned, live]) await s.transfers.create(t);
+      expect(await s.transfers.usedBytes(sender.id)).toBe(207);
+      const due = (await s.transfers.sweepable(1000, 200, 100)).map((t) => t.id);
+      expect(due).toEqual(expect.arrayContaining([expired.id, abandoned.id]));
+      expect(due).not.toContain(live.id);
+      await s.transfers.markDeleting(live.id);
+      expect(await s.transfers.usedBytes(sender.id)).toBe(200);
+      expect((await s.transfers.listSent(sender.id, { limit: 10, offset: 0 }, 1000)).total).toBe(2);
+      expect((await s.transfers.sweepable(1000, 0, 100)).map((t) => t.id)).toContain(live.id);
+      for (const t of [expired, abandoned, live]) await s.transfers.remove(t.id);
+      expect(await s.transfers.get(live.id)).toBeUndefined();
+      expect(await s.transfers.parts(live.id)).toEqual([]);
+    });
+
+    it('AuditLog: per user, newest first, paged', async () => {
+      const user = newId();
+      for (let i = 0; i < 3; i++) {
+        await s.audit.append({
+          userId: user,
+          type: 'login',
+          at: i,
+          ip: '127.0.0.1',
+          transferId: null,
+        });
+      }
+      await s.audit.append({
+        userId: 'someone-else',
+        type: 'login',
+        at: 9,
+        ip: null,
+        transferId: null,
+      });
+      expect((await s.audit.list(user, 2, 0)).map((e) => e.at)).toEqual([2, 1]);
+      expect((await s.audit.list(user, 2, 2)).map((e) => e.at)).toEqual([0]);
+    });
+  });
+}

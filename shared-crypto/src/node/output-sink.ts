@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, rmdir, utimes, type FileHandle } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { DataCryptError } from '../errors.js';
+import { pathExists } from './path-exists.js';
+import type { DecryptSink } from '../format/decrypt.js';
+import type { FileEntry, Manifest } from '../format/manifest.js';
+
+function inside(root: string, path: string): string {
+  const full = resolve(root, path);
+  const rel = relative(root, full);
+  // The manifest validator already refuses such paths; this is the last line of defence.
+  if (rel === '' || rel.startsWith('..') || rel.includes(`..${sep}`) || resolve(full) !== full) {
+    throw new DataCryptError('E_MANIFEST', `unsafe path ${JSON.stringify(path)}`);
+  }
+  return full;
+}
+
+/** Where a decrypted transfer is released once it verifies. */
+export interface OutputTarget {
+  /**
+   * `auto`: a transfer of exactly one file and no folders becomes `path` itself; anything else
+   * is extracted into the folder `path` (created if missing). `directory`: always extract into it.
+   */
+  mode: 'auto' | 'directory';
+  path: string;
+}
+
+/**
+ * A DecryptSink that writes into a private temporary folder next to the destination and renames
+ * into place only on commit; abort removes everything (SPEC.md §9: no partial plaintext).
+ * @example
+ * await decryptStream(input, params, { executor, sink: fileSystemSink({ mode: 'auto', path: 'out.pdf' }) });
+ */
+export function fileSystemSink(
+  target: OutputTarget,
+  options: { durable?: boolean } = {},
+): DecryptSink & { released: () => string[] } {
+  const destination = resolve(target.path);
+  let staging: string | null = null;
+  let single: FileEntry | null = null;
+  let entries: Manifest['entries'] = [];
+  const handles = new Map<number, FileHandle>();
+  let released: string[] = [];
+  // The first folder this sink created for the destination, so a failure can remove what it made.
+  let createdFrom: string | undefined;
+
+  const closeAll = async (): Promise<void> => {
+    const all = [...handles.values()];
+    handles.clear();
+    await Promise.all(all.map((h) => h.close().catch(() => undefined)));
+  };
+  const stagedPath = (entryPath: string): string => {
+    if (staging === null) throw new DataCryptError('E_IO', 'output is not ready');
+    return single !== null ? join(staging, 'file') : inside(staging, entryPath);
+  };
+  const finalPaths = (): { from: string; to: string }[] => {
+    if (staging === null) return [];
+    if (single !== null) return [{ from: join(staging, 'file'), to: destination }];
+    const tops = new Set(entries.map((e) => e.path.split('/')[0] ?? e.path));
+    return [...tops].map((top) => ({
+      from: join(staging ?? '', top),
+      to: inside(destination, top),
+    }));
+  };
+
+  return {
+    released: () => released,
+    async begin(manifest) {
+      entries = manifest.entries;
+      const only = manifest.entries.at(0);
+      single =
+        target.mode === 'auto' && manifest.entries.length === 1 && only?.type === 'file'
+          ? only
+          : null;
+      const parent = single !== null ? dirname(destination) : destination;
+      if (single === null) createdFrom = await mkdir(destination, { recursive: true });
+      staging = join(parent, `.dcrypt-partial-${randomBytes(8).toString('hex')}`);
+      for (const { to } of finalPaths()) {
+        if (await pathExists(to))
+          throw new DataCryptError('E_OUTPUT_EXISTS', `${to} already exists`);
+      }
+      await mkdir(staging, { mode: 0o700 });
+      for (const [index, entry] of manifest.entries.entries()) {
+        const path = stagedPath(entry.path);
+        if (entry.type === 'dir') {
+          await mkdir(path, { recursive: true });
+        } else {
+          await mkdir(dirname(path), { recursive: true });
+          handles.set(index, await open(path, 'wx', 0o600));
+        }
+      }
+    },
+    async write(_entry, index, bytes) {
+      const handle = handles.get(index);
+      if (handle === undefined)
+        throw new DataCryptError('E_IO', 'write to a file that is not open');
+      let at = 0;
+      while (at < bytes.length)
+        at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
+    },
+    async commit() {
+      if (options.durable === true) for (const handle of handles.values()) await handle.sync();
+      await closeAll();
+      // Folders last and deepest first, so writing files inside them does not reset their times.
+      const timed = entries.filter((e) => e.mtime !== undefined).reverse();
+      for (const entry of timed) {
+        const when = new Date(entry.mtime ?? 0);
+        await utimes(stagedPath(entry.path), when, when);
+      }
+      const moves = finalPaths();
+      for (const { to } of moves) {
+        if (await pathExists(to))
+          throw new DataCryptError('E_OUTPUT_EXISTS', `${to} already exists`);
+      }
+      for (const { from, to } of moves) await rename(from, to);
+      released = moves.map((m) => m.to);
+      if (staging !== null) await rm(staging, { recursive: true, force: true });
+      staging = null;
+    },
+    async abort() {
+      await closeAll();
+      if (staging !== null) await rm(staging, { recursive: true, force: true });
+      staging = null;
+      if (createdFrom !== undefined) {
+        // rmdir, not rm -r: only folders this sink created and that are still empty go away.
+        for (let folder = destination; ; folder = dirname(folder)) {
+          await rmdir(folder).catch(() => undefined);
+          if (folder === createdFrom || folder === dirname(folder)) break;
+        }
+      }
+    },
+  };
+}
