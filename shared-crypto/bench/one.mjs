@@ -14,6 +14,7 @@ const sampler = setInterval(() => {
 }, 20);
 
 const size = statSync(input).size;
+const cpuStart = process.cpuUsage();
 const start = performance.now();
 if (op === 'encrypt') {
   await encryptPaths([input], encrypted, { sender, recipients: [recipient.publicIdentity] });
@@ -25,6 +26,7 @@ if (op === 'encrypt') {
   );
 }
 const seconds = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpuStart);
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage.rss());
 console.log(
@@ -32,5 +34,6 @@ console.log(
     MBps: Math.round(size / 1e6 / seconds),
     peakRssMB: Math.round(peak / 1e6),
     seconds: Number(seconds.toFixed(3)),
+    cpuSecondsPerGiB: Number((((cpu.user + cpu.system) / 1e6) * (2 ** 30 / size)).toFixed(2)),
   }),
 );

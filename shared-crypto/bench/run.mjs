@@ -32,6 +32,8 @@ try {
     const input = join(work, `input-${mib}`);
     makeInput(input, mib * MiB);
     for (const op of ['encrypt', 'decrypt']) {
+      // Flush the previous step's dirty pages first, so that its write-back is not billed to this one.
+      execFileSync('sync');
       const run = spawnSync(process.execPath, [one, op, input, work], { encoding: 'utf8' });
       if (run.status !== 0) {
         console.error(run.stderr);

