@@ -31,6 +31,45 @@ export default tseslint.config(
     },
   },
   {
+    // Ports and adapters (ARCHITECTURE.md): relay routes only see ports.
+    files: ['relay-server/src/plugins/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/adapters/**'],
+              message: 'Routes use ports (src/ports.ts), never adapters.',
+            },
+            {
+              group: [
+                'mongoose',
+                '@aws-sdk/*',
+                'better-sqlite3',
+                'nodemailer',
+                'node:fs',
+                'node:fs/*',
+                'fs',
+              ],
+              message: 'Storage and mail belong in adapters behind a port.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // desktop/core runs under plain Node (CLI, tests, web host) as well as Electron main.
+    files: ['desktop/src/core/**/*.ts', 'shared-crypto/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Core code must not depend on Electron.' }] },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {
       globals: {

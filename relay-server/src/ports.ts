@@ -28,6 +28,17 @@ export interface AccountStore {
   setRecoveryCodes(userId: string, codeHashes: string[]): Promise<void>;
   /** Atomically spends one recovery code; false if unknown or already spent. */
   consumeRecoveryCode(userId: string, codeHash: string): Promise<boolean>;
+  /**
+   * Atomically records `step` as the last accepted TOTP time step, only if it is later than the
+   * one recorded; false otherwise (a replayed or older code). Of concurrent calls with the same
+   * step exactly one succeeds.
+   */
+  consumeTotpStep(accountId: string, step: number): Promise<boolean>;
+  /**
+   * Atomically counts one guess at the mailed verification code whose hash is `codeHash`, only
+   * while fewer than `max` were counted for it; false when the code is used up or was replaced.
+   */
+  claimVerifyCodeAttempt(accountId: string, codeHash: string, max: number): Promise<boolean>;
 }
 
 export type RefreshConsumeResult =
@@ -51,6 +62,12 @@ export interface TokenStore {
   /** Adds a hit to a sliding window counter and returns the hits inside the window. */
   hitAttempt(key: string, now: number, windowMs: number): Promise<number>;
   countAttempts(key: string, now: number, windowMs: number): Promise<number>;
+  /**
+   * Adds a hit unless `max` hits are already inside the window; false, adding nothing, when they
+   * are. Atomic: of any number of concurrent calls, at most as many succeed as there was room.
+   * Reserve the attempt with this before checking a guess, so a burst cannot outrun the limit.
+   */
+  tryAttempt(key: string, now: number, windowMs: number, max: number): Promise<boolean>;
   clearAttempts(key: string): Promise<void>;
 }
 
@@ -116,7 +133,12 @@ export interface TransferFilter {
 export interface TransferStore {
   create(transfer: TransferRecord): Promise<void>;
   get(id: string): Promise<TransferRecord | undefined>;
-  putPart(transferId: string, part: PartRecord): Promise<void>;
+  /**
+   * Records (or replaces) a part; false, recording nothing, when the transfer is gone or marked
+   * deleting. Atomic with respect to `markDeleting` and `remove`: a part recorded while this
+   * returns true is removed with the transfer.
+   */
+  putPart(transferId: string, part: PartRecord): Promise<boolean>;
   parts(transferId: string): Promise<PartRecord[]>;
   /** uploading -> ready; false when the transfer was not uploading. */
   finalize(transferId: string, now: number): Promise<boolean>;
@@ -166,6 +188,20 @@ export interface BlobLayout {
   size: number;
   partSize: number;
   partCount: number;
+}
+
+/**
+ * Thrown by every BlobStore when a part's bytes do not match its declared size or SHA-256: part of
+ * the port's contract, so routes can answer it without knowing the adapter.
+ */
+export class BlobIntegrityError extends Error {
+  constructor(
+    readonly reason: 'size' | 'checksum',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BlobIntegrityError';
+  }
 }
 
 export interface BlobStore {

@@ -131,6 +131,8 @@ describe('a blob lost behind the relay’s back', () => {
 /** A blob store that can be switched to failing, to observe what the relay does then. */
 class FlakyBlobStore implements BlobStore {
   failing = false;
+  /** Fail part uploads only after reading the whole body (an outage while sending it on). */
+  failingAfterBody = false;
   constructor(private readonly inner: BlobStore) {}
   private check(): void {
     if (this.failing) throw new Error('simulated storage outage');
@@ -149,6 +151,12 @@ class FlakyBlobStore implements BlobStore {
     if (this.failing) {
       body.resume();
       throw new Error('simulated storage outage');
+    }
+    if (this.failingAfterBody) {
+      await new Promise((resolve, reject) => {
+        body.once('end', resolve).once('error', reject).resume();
+      });
+      throw new Error('simulated storage outage after the body');
     }
     return this.inner.putPart(key, handle, n, body, expected);
   }
@@ -257,6 +265,21 @@ describe('blob store errors', () => {
     flaky.failing = false;
     expect(await sweep(relay.app.container, relay.app.log)).toBe(1);
     expect(await relay.app.container.transfers.get(id)).toBeUndefined();
+  });
+
+  it('answers 503 E_STORAGE, not 500, when the store fails after the whole part was received', async () => {
+    const created = await call<TransferView>(relay, 'POST', '/api/transfers/upload', {
+      token: alice.access,
+      body: { recipients: [bob.email], size: 2000, partSize: 1024 },
+    });
+    flaky.failingAfterBody = true;
+    try {
+      const part = await putPart(relay, alice.access, created.body.id, 1, randomBytes(1024));
+      expect(part.status).toBe(503);
+      expect(part.body).toMatchObject(storageDown);
+    } finally {
+      flaky.failingAfterBody = false;
+    }
   });
 });
 

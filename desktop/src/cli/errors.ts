@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { DataCryptError } from '@datacrypt/shared-crypto';
+import { CodedError } from '../core/errors.js';
 
 /** Exit statuses, documented in `datacrypt --help`. */
 export const EXIT = {
@@ -53,7 +54,7 @@ export function describeFailure(error: unknown): { status: number; line: string 
   } else if (error instanceof InterruptedError) {
     status = EXIT.INTERRUPTED;
     text = 'E_INTERRUPTED: interrupted';
-  } else if (error instanceof DataCryptError) {
+  } else if (error instanceof DataCryptError || error instanceof CodedError) {
     text = error.message; // already "E_CODE: detail"
   } else if (isSystemError(error)) {
     text = `E_IO: ${error.message}`;

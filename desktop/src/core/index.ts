@@ -15,3 +15,6 @@ export {
 export { ioError } from './fs-errors.js';
 export * from './keys/index.js';
 export * from './db/index.js';
+export * from './errors.js';
+export * from './relay/index.js';
+export * from './contacts/index.js';

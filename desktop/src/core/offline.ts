@@ -7,6 +7,7 @@ import {
   decryptStream,
   encryptEntries,
   encryptToFile,
+  fileReader,
   fileSystemSink,
   inlineExecutor,
   sourcesFromPaths,
@@ -167,8 +168,8 @@ async function decryptWithSink(
   params: DecryptParams,
   options: OfflineOptions,
 ): Promise<DecryptResult> {
-  const input =
-    typeof source === 'string' ? createReadStream(source, { highWaterMark: 1024 * 1024 }) : source;
+  // A path is read straight into the decryptor's buffers (no stream pieces to copy or collect).
+  const input = typeof source === 'string' ? fileReader(source) : source;
   const executor = executorFor(options);
   const unregister = cleanupOnInterrupt(() => sink.abort());
   try {

@@ -135,11 +135,19 @@ export const accountsPlugin: FastifyPluginAsyncTypebox = (app) => {
       ) {
         throw invalid;
       }
-      const offered = keyedHash(c.serverKeys.codes, `${account.id}:${request.body.code}`);
-      if (!sameDigest(offered, account.verifyCodeHash)) {
-        await c.accounts.update(account.id, { verifyCodeAttempts: account.verifyCodeAttempts + 1 });
+      // Every guess is counted before it is checked, in one conditional update, so concurrent
+      // guesses cannot all pass the limit check above on the same stale count.
+      if (
+        !(await c.accounts.claimVerifyCodeAttempt(
+          account.id,
+          account.verifyCodeHash,
+          CODE_MAX_ATTEMPTS,
+        ))
+      ) {
         throw invalid;
       }
+      const offered = keyedHash(c.serverKeys.codes, `${account.id}:${request.body.code}`);
+      if (!sameDigest(offered, account.verifyCodeHash)) throw invalid;
       await c.accounts.update(account.id, {
         verified: true,
         verifyCodeHash: null,
@@ -183,21 +191,20 @@ export const accountsPlugin: FastifyPluginAsyncTypebox = (app) => {
       const email = request.body.email.toLowerCase();
       const key = loginAttemptKey(email);
       const windowMs = c.config.lockoutSeconds * 1000;
-      // Counted per address whether or not it has an account, so a lockout reveals nothing.
-      if (
-        (await c.tokens.countAttempts(key, c.now(), windowMs)) >= c.config.loginFailuresBeforeLock
-      ) {
+      const account = await c.accounts.byEmail(email);
+      // Counted per address whether or not it has an account, so a lockout reveals nothing. The
+      // attempt is counted before the password is checked, atomically, so a burst of concurrent
+      // guesses cannot all pass the limit on the same stale count; a right password clears it.
+      if (!(await c.tokens.tryAttempt(key, c.now(), windowMs, c.config.loginFailuresBeforeLock))) {
         throw new AppError(ErrorCode.TooManyAttempts, 'too many failed logins, try later', {
           'retry-after': String(c.config.lockoutSeconds),
         });
       }
-      const account = await c.accounts.byEmail(email);
       const ok =
         account === undefined
           ? await burnPasswordCheck(request.body.password)
           : await verifyPassword(account.passwordHash, request.body.password);
       if (!ok || account === undefined) {
-        await c.tokens.hitAttempt(key, c.now(), windowMs);
         throw new AppError(ErrorCode.InvalidCredentials, 'wrong email or password');
       }
       await c.tokens.clearAttempts(key);
@@ -325,9 +332,8 @@ export const accountsPlugin: FastifyPluginAsyncTypebox = (app) => {
       const account = await c.accounts.byId(user.id);
       const key = `password:${user.id}`;
       const windowMs = c.config.lockoutSeconds * 1000;
-      if (
-        (await c.tokens.countAttempts(key, c.now(), windowMs)) >= c.config.loginFailuresBeforeLock
-      ) {
+      // Reserved before the check, atomically, like the login counter.
+      if (!(await c.tokens.tryAttempt(key, c.now(), windowMs, c.config.loginFailuresBeforeLock))) {
         throw new AppError(ErrorCode.TooManyAttempts, 'too many failed attempts, try later', {
           'retry-after': String(c.config.lockoutSeconds),
         });
@@ -336,9 +342,9 @@ export const accountsPlugin: FastifyPluginAsyncTypebox = (app) => {
         account === undefined ||
         !(await verifyPassword(account.passwordHash, request.body.currentPassword))
       ) {
-        await c.tokens.hitAttempt(key, c.now(), windowMs);
         throw new AppError(ErrorCode.InvalidCredentials, 'wrong password');
       }
+      await c.tokens.clearAttempts(key);
       await c.accounts.update(user.id, {
         passwordHash: await hashPassword(request.body.newPassword),
       });

@@ -42,31 +42,29 @@ const STEP_MS = 30_000;
  */
 async function totpOk(
   c: Container,
-  account: { id: string; totpLastStep: number | null },
+  account: { id: string },
   secret: string,
   code: string,
 ): Promise<boolean> {
   const delta = authenticator.checkDelta(code, secret);
   if (delta === null) return false;
   const step = Math.floor(Date.now() / STEP_MS) + delta;
-  if (account.totpLastStep !== null && step <= account.totpLastStep) return false;
-  await c.accounts.update(account.id, { totpLastStep: step });
-  return true;
+  // One atomic conditional update: of concurrent logins with the same code, exactly one passes.
+  return c.accounts.consumeTotpStep(account.id, step);
 }
 
 /** Failed TOTP/recovery attempts per account, so 10^6 codes cannot be walked through. */
 async function guard(c: Container, userId: string, check: () => Promise<boolean> | boolean) {
   const key = `totp:${userId}`;
   const windowMs = c.config.lockoutSeconds * 1000;
-  if ((await c.tokens.countAttempts(key, c.now(), windowMs)) >= TOTP_MAX_FAILURES) {
+  // The attempt is counted before the code is checked, atomically, so concurrent guesses cannot
+  // all pass the limit on the same stale count. A wrong code leaves it counted; a right one clears.
+  if (!(await c.tokens.tryAttempt(key, c.now(), windowMs, TOTP_MAX_FAILURES))) {
     throw new AppError(ErrorCode.TooManyAttempts, 'too many failed codes, try later', {
       'retry-after': String(c.config.lockoutSeconds),
     });
   }
-  if (!(await check())) {
-    await c.tokens.hitAttempt(key, c.now(), windowMs);
-    throw new AppError(ErrorCode.TotpInvalid, 'invalid code');
-  }
+  if (!(await check())) throw new AppError(ErrorCode.TotpInvalid, 'invalid code');
   await c.tokens.clearAttempts(key);
 }
 

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { BlobIntegrityError } from '../adapters/blob/verify.js';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Container } from '../container.js';
 import {
   CreateTransferBody,
@@ -21,7 +21,7 @@ import {
   TransferView,
 } from '../contract/index.js';
 import { AppError } from '../errors.js';
-import type { AuditRecord, TransferRecord } from '../ports.js';
+import { BlobIntegrityError, type AuditRecord, type TransferRecord } from '../ports.js';
 import { newId } from '../services/crypto.js';
 import { purge } from '../services/sweeper.js';
 import { parseRange, partLength, toView } from '../services/transfer-view.js';
@@ -101,6 +101,20 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
   const auth = requireUser(c);
   const audit = (userId: string, type: AuditRecord['type'], ip: string, transferId: string) =>
     c.audit.append({ userId, type, at: c.now(), ip, transferId });
+
+  const revokedMeanwhile = async (id: string) => {
+    const now = await c.transfers.get(id);
+    return now === undefined || now.deleting;
+  };
+  /** Deletes what a part upload stored for a transfer revoked meanwhile; the error to answer. */
+  const discardRevoked = async (t: TransferRecord, log: FastifyBaseLogger) => {
+    try {
+      await c.blobs.delete(t.id, t.blobHandle);
+    } catch (err) {
+      log.error({ err, transferId: t.id }, 'could not delete a part of a revoked transfer');
+    }
+    return new AppError(ErrorCode.Gone, 'the transfer was revoked meanwhile');
+  };
 
   // Part bodies are handed to the blob store as a stream; they are never buffered whole.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => {
@@ -251,12 +265,22 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
             err.message,
           );
         }
-        if (request.raw.destroyed || request.raw.readableAborted) throw err;
+        // A revoke during the body may have pulled the blob out from under the store. Checked
+        // before the disconnect case: whatever stored part the revoke missed must go either way.
+        if (await revokedMeanwhile(t.id)) throw await discardRevoked(t, request.log);
+        // The client went away mid-body (nobody to answer). Not `raw.destroyed`: a fully received
+        // body is auto-destroyed too, and a store failing after that is a 503, not a 500.
+        if (!request.raw.complete) throw err;
         throw storageError(err);
       } finally {
         stopWatching();
       }
-      await c.transfers.putPart(t.id, { n, size, sha256, etag });
+      if (!(await c.transfers.putPart(t.id, { n, size, sha256, etag }))) {
+        // Revoked while the body streamed. The revoke's blob delete may have run before this part
+        // landed (recreating what it removed), and no record will lead the sweeper here: delete
+        // it now.
+        throw await discardRevoked(t, request.log);
+      }
       return { n, size, sha256 };
     },
   );
@@ -318,9 +342,12 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
       try {
         await c.blobs.complete(t.id, t.blobHandle, parts, t);
       } catch (err) {
+        if (await revokedMeanwhile(t.id)) throw await discardRevoked(t, request.log);
         throw storageError(err);
       }
       if (!(await c.transfers.finalize(t.id, c.now()))) {
+        // A revoke's blob delete may have run before `complete` created the object: delete it.
+        if (await revokedMeanwhile(t.id)) throw await discardRevoked(t, request.log);
         throw new AppError(ErrorCode.TransferState, 'transfer changed during finalize');
       }
       const ready = await c.transfers.get(t.id);

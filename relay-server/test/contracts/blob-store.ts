@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlobIntegrityError } from '../../src/adapters/blob/verify.js';
+import { BlobIntegrityError } from '../../src/ports.js';
 import type { BlobLayout, BlobStore } from '../../src/ports.js';
 import { newId } from '../../src/services/crypto.js';
 

@@ -93,6 +93,36 @@ export function recordStoreContract(
       expect(await s.accounts.consumeRecoveryCode(a.id, 'h2')).toBe(false);
     });
 
+    it('AccountStore: a TOTP step is consumed once, atomically, and only moving forward', async () => {
+      const a = account(`t-${newId().toLowerCase()}@example.com`);
+      await s.accounts.create(a);
+      expect(await s.accounts.consumeTotpStep(a.id, 100)).toBe(true);
+      expect(await s.accounts.consumeTotpStep(a.id, 100)).toBe(false);
+      expect(await s.accounts.consumeTotpStep(a.id, 99)).toBe(false);
+      expect(await s.accounts.consumeTotpStep('missing-id-000000', 1)).toBe(false);
+      // Concurrent logins with the same code: exactly one wins.
+      const same = await Promise.all([1, 2, 3, 4].map(() => s.accounts.consumeTotpStep(a.id, 101)));
+      expect(same.filter(Boolean)).toHaveLength(1);
+      expect((await s.accounts.byId(a.id))?.totpLastStep).toBe(101);
+      expect(await s.accounts.consumeTotpStep(a.id, 103)).toBe(true);
+    });
+
+    it('AccountStore: verification-code guesses are claimed atomically up to the limit', async () => {
+      const a = account(`v-${newId().toLowerCase()}@example.com`);
+      await s.accounts.create({ ...a, verifyCodeHash: 'code-1', verifyCodeExpiresAt: 5000 });
+      const claims = await Promise.all(
+        Array.from({ length: 7 }, () => s.accounts.claimVerifyCodeAttempt(a.id, 'code-1', 5)),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(5);
+      expect((await s.accounts.byId(a.id))?.verifyCodeAttempts).toBe(5);
+      expect(await s.accounts.claimVerifyCodeAttempt(a.id, 'code-1', 5)).toBe(false);
+      // A claim is bound to the code it was read with: a newer code does not pay for it.
+      await s.accounts.update(a.id, { verifyCodeHash: 'code-2', verifyCodeAttempts: 0 });
+      expect(await s.accounts.claimVerifyCodeAttempt(a.id, 'code-1', 5)).toBe(false);
+      expect(await s.accounts.claimVerifyCodeAttempt(a.id, 'code-2', 5)).toBe(true);
+      expect((await s.accounts.byId(a.id))?.verifyCodeAttempts).toBe(1);
+    });
+
     it('TokenStore: refresh tokens spend once, reuse is reported, families revoke', async () => {
       const family = newId();
       await s.tokens.createFamily(family, 'user-1', 0);
@@ -135,6 +165,22 @@ export function recordStoreContract(
       expect(await s.tokens.countAttempts(key, 1120, 100)).toBe(1);
       await s.tokens.clearAttempts(key);
       expect(await s.tokens.countAttempts(key, 1120, 100)).toBe(0);
+    });
+
+    it('TokenStore: attempts are reserved atomically, never beyond the limit', async () => {
+      const key = `r-${newId()}`;
+      expect(await s.tokens.tryAttempt(key, 1000, 100, 2)).toBe(true);
+      expect(await s.tokens.tryAttempt(key, 1010, 100, 2)).toBe(true);
+      expect(await s.tokens.tryAttempt(key, 1020, 100, 2)).toBe(false);
+      expect(await s.tokens.countAttempts(key, 1020, 100)).toBe(2);
+      // The window slides: the first hit has left it.
+      expect(await s.tokens.tryAttempt(key, 1100, 100, 2)).toBe(true);
+      const burst = `b-${newId()}`;
+      const granted = await Promise.all(
+        Array.from({ length: 8 }, () => s.tokens.tryAttempt(burst, 2000, 100, 3)),
+      );
+      expect(granted.filter(Boolean).length).toBeLessThanOrEqual(3);
+      expect(await s.tokens.countAttempts(burst, 2000, 100)).toBe(granted.filter(Boolean).length);
     });
 
     it('KeyDirectory: history oldest first, lookup of who has keys', async () => {
@@ -193,6 +239,27 @@ export function recordStoreContract(
       expect(
         (await s.transfers.listInbox(r1.id, { ...page, status: 'expired' }, 2_000_000)).total,
       ).toBe(1);
+    });
+
+    it('TransferStore: parts are recorded only while the transfer is live', async () => {
+      const sender = account(`p-${newId().toLowerCase()}@example.com`);
+      const t = transfer(sender, []);
+      await s.transfers.create(t);
+      const part = { n: 1, size: 60, sha256: 'a', etag: 'e1' };
+      expect(await s.transfers.putPart(t.id, part)).toBe(true);
+      expect(await s.transfers.putPart(t.id, { ...part, etag: 'e1b' })).toBe(true);
+      await s.transfers.markDeleting(t.id);
+      expect(await s.transfers.putPart(t.id, { n: 2, size: 40, sha256: 'b', etag: 'e2' })).toBe(
+        false,
+      );
+      expect((await s.transfers.parts(t.id)).map((p) => p.n)).not.toContain(2);
+      await s.transfers.remove(t.id);
+      expect(await s.transfers.putPart(t.id, { n: 2, size: 40, sha256: 'b', etag: 'e2' })).toBe(
+        false,
+      );
+      expect(await s.transfers.parts(t.id)).toEqual([]);
+      expect(await s.transfers.putPart('missing-transfer-id', part)).toBe(false);
+      expect(await s.transfers.parts('missing-transfer-id')).toEqual([]);
     });
 
     it('TransferStore: sweepable, deleting hides, usedBytes, remove cascades', async () => {

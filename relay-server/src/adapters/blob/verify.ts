@@ -1,15 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-
-export class BlobIntegrityError extends Error {
-  constructor(
-    readonly reason: 'size' | 'checksum',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BlobIntegrityError';
-  }
-}
+import { BlobIntegrityError } from '../../ports.js';
 
 /**
  * Passes bytes through while hashing and counting; errors (so the consumer never commits)

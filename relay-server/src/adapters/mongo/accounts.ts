@@ -73,4 +73,23 @@ export class MongoAccountStore implements AccountStore {
     );
     return r.modifiedCount === 1;
   }
+
+  async consumeTotpStep(accountId: string, step: number): Promise<boolean> {
+    // One conditional findOneAndUpdate: of concurrent calls with the same step, one matches.
+    const d = await this.m.Account.findOneAndUpdate(
+      { _id: accountId, $or: [{ totpLastStep: null }, { totpLastStep: { $lt: step } }] },
+      { $set: { totpLastStep: step } },
+      { projection: { _id: 1 } },
+    ).lean();
+    return d !== null;
+  }
+
+  async claimVerifyCodeAttempt(accountId: string, codeHash: string, max: number): Promise<boolean> {
+    const d = await this.m.Account.findOneAndUpdate(
+      { _id: accountId, verifyCodeHash: codeHash, verifyCodeAttempts: { $lt: max } },
+      { $inc: { verifyCodeAttempts: 1 } },
+      { projection: { _id: 1 } },
+    ).lean();
+    return d !== null;
+  }
 }

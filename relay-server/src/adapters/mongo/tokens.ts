@@ -59,6 +59,18 @@ export class MongoTokenStore implements TokenStore {
     return this.m.Attempt.countDocuments({ key, at: { $gt: now - windowMs } });
   }
 
+  async tryAttempt(key: string, now: number, windowMs: number, max: number): Promise<boolean> {
+    // Hits live in separate documents, so: insert, then count. Every caller counts its own hit
+    // and all inserted before it, so the (max + 1)-th concurrent hit always sees more than max
+    // and takes itself back; over-cautious (both may back off) but never over the limit.
+    const hit = await this.m.Attempt.create({ key, at: now, expireAt: new Date(now + windowMs) });
+    if ((await this.m.Attempt.countDocuments({ key, at: { $gt: now - windowMs } })) <= max) {
+      return true;
+    }
+    await this.m.Attempt.deleteOne({ _id: hit._id });
+    return false;
+  }
+
   async clearAttempts(key: string): Promise<void> {
     await this.m.Attempt.deleteMany({ key });
   }

@@ -61,12 +61,18 @@ export class MongoTransferStore implements TransferStore {
     return d === null ? undefined : toRecord(d);
   }
 
-  async putPart(transferId: string, p: PartRecord): Promise<void> {
+  async putPart(transferId: string, p: PartRecord): Promise<boolean> {
+    // No cross-collection atomicity without a transaction, so: write, then check. `remove` deletes
+    // the transfer before its parts, so a part written after `remove` swept them sees the
+    // transfer gone here and takes itself back; one written before is swept by `remove`.
     await this.m.Part.updateOne(
       { transferId, n: p.n },
       { $set: { size: p.size, sha256: p.sha256, etag: p.etag } },
       { upsert: true },
     );
+    if ((await this.m.Transfer.exists({ _id: transferId, deleting: false })) !== null) return true;
+    await this.m.Part.deleteMany({ transferId });
+    return false;
   }
 
   async parts(transferId: string): Promise<PartRecord[]> {

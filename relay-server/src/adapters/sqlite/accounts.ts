@@ -124,4 +124,24 @@ export class SqliteAccountStore implements AccountStore {
       .run(userId, codeHash);
     return Promise.resolve(result.changes === 1);
   }
+
+  consumeTotpStep(accountId: string, step: number): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `UPDATE accounts SET totp_last_step = ?
+         WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)`,
+      )
+      .run(step, accountId, step);
+    return Promise.resolve(result.changes === 1);
+  }
+
+  claimVerifyCodeAttempt(accountId: string, codeHash: string, max: number): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `UPDATE accounts SET verify_code_attempts = verify_code_attempts + 1
+         WHERE id = ? AND verify_code_hash = ? AND verify_code_attempts < ?`,
+      )
+      .run(accountId, codeHash, max);
+    return Promise.resolve(result.changes === 1);
+  }
 }

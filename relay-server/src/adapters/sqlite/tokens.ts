@@ -92,6 +92,17 @@ export class SqliteTokenStore implements TokenStore {
     return Promise.resolve(row.c);
   }
 
+  tryAttempt(key: string, now: number, windowMs: number, max: number): Promise<boolean> {
+    // One conditional INSERT: the count and the hit cannot be split by another writer.
+    const result = this.db
+      .prepare(
+        `INSERT INTO attempts (key, at) SELECT ?, ?
+         WHERE (SELECT COUNT(*) FROM attempts WHERE key = ? AND at > ?) < ?`,
+      )
+      .run(key, now, key, now - windowMs, max);
+    return Promise.resolve(result.changes === 1);
+  }
+
   clearAttempts(key: string): Promise<void> {
     this.db.prepare('DELETE FROM attempts WHERE key = ?').run(key);
     return Promise.resolve();

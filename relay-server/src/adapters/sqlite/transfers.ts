@@ -113,15 +113,17 @@ export class SqliteTransferStore implements TransferStore {
     return Promise.resolve(row && this.toRecord(row));
   }
 
-  putPart(transferId: string, p: PartRecord): Promise<void> {
-    this.db
+  putPart(transferId: string, p: PartRecord): Promise<boolean> {
+    // One statement: the row goes in only while the transfer exists and is not being deleted.
+    const result = this.db
       .prepare(
-        `INSERT INTO parts (transfer_id, n, size, sha256, etag) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO parts (transfer_id, n, size, sha256, etag)
+         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM transfers WHERE id = ? AND deleting = 0)
          ON CONFLICT(transfer_id, n) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256,
            etag = excluded.etag`,
       )
-      .run(transferId, p.n, p.size, p.sha256, p.etag);
-    return Promise.resolve();
+      .run(transferId, p.n, p.size, p.sha256, p.etag, transferId);
+    return Promise.resolve(result.changes === 1);
   }
 
   parts(transferId: string): Promise<PartRecord[]> {

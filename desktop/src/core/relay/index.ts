@@ -1,0 +1,12 @@
+/**
+ * The relay client (HTTP): accounts, sessions, key directory.
+ * @module
+ */
+export * from './relay-error.js';
+export { scrub } from './http.js';
+export {
+  RelayClient,
+  type RelayClientOptions,
+  type LoginOutcome,
+  type SecondFactor,
+} from './relay-client.js';
