@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobLayout, BlobStore } from '../../ports.js';
 import { removeStaleFiles } from './stale-files.js';
-import { verifying } from './verify.js';
+import { writeVerified } from './write-verified.js';
 
 // Keys are server-generated ids; this check keeps a bug elsewhere from becoming path traversal.
 const SAFE_KEY = /^[A-Za-z0-9_-]{16,64}$/;
@@ -54,15 +53,7 @@ export class DiskBlobStore implements BlobStore {
     const final = join(dir, String(n));
     const temp = join(this.incoming, `${key}.${n}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      // 1 MiB buffers: with the 16 KiB default, syscalls rather than the disk bound throughput.
-      const out = createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 });
-      await pipeline(body, verifying(expected), out);
-      const fh = await open(temp, 'r');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await writeVerified(temp, body, expected, { sync: true });
       await rename(temp, final);
     } catch (err) {
       await unlink(temp).catch(() => undefined);

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -18,7 +17,7 @@ import {
 import type { S3Config } from '../../config.js';
 import type { BlobLayout, BlobStore } from '../../ports.js';
 import { removeStaleFiles } from './stale-files.js';
-import { verifying } from './verify.js';
+import { writeVerified } from './write-verified.js';
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{16,64}$/;
 
@@ -105,11 +104,7 @@ export class S3BlobStore implements BlobStore {
     await mkdir(this.spoolDir, { recursive: true });
     const spooled = join(this.spoolDir, `${key}.${n}.${randomBytes(6).toString('hex')}.part`);
     try {
-      await pipeline(
-        body,
-        verifying(expected),
-        createWriteStream(spooled, { flags: 'wx', highWaterMark: 1024 * 1024 }),
-      );
+      await writeVerified(spooled, body, expected, { sync: false });
       const res = await this.client.send(
         new UploadPartCommand({
           Bucket: this.bucket,
