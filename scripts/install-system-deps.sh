@@ -3,7 +3,7 @@
 # Used by .ci/run, and by `npm test` on machines where it runs as root.
 set -euo pipefail
 
-packages=(openssl gnome-keyring dbus dbus-x11 libsecret-1-dev)
+packages=(openssl gnome-keyring dbus dbus-x11 libsecret-1-dev redis-server chromium)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-system-deps: not a Debian system; make sure these are installed: ${packages[*]}" >&2
