@@ -1,4 +1,5 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -7,6 +8,7 @@ export default tseslint.config(
     ignores: [
       '**/dist/**',
       '**/dist-test/**',
+      '**/dist-renderer/**',
       '**/node_modules/**',
       '**/coverage/**',
       '**/data/**',
@@ -66,6 +68,56 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         { paths: [{ name: 'electron', message: 'Core code must not depend on Electron.' }] },
+      ],
+    },
+  },
+  {
+    // The renderer and the browser bridge run in a sandboxed page: they reach the app only through
+    // window.datacrypt (the IPC contract in desktop/shared), never Node, Electron or the core.
+    files: ['desktop/src/renderer/**/*.{ts,tsx}', 'desktop/src/renderer-bridge/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'The renderer talks to main only via window.datacrypt.' },
+            ...builtinModules.map((name) => ({ name, message: 'The renderer has no Node.js.' })),
+          ],
+          patterns: [
+            { group: ['node:*'], message: 'The renderer has no Node.js.' },
+            {
+              // Relative imports of desktop/src/{core,main,host,web-host,preload} (not packages).
+              regex: '^(\\.\\./)+(src/)?(core|main|host|web-host|preload)(/|$)',
+              message: 'The renderer uses the IPC contract (desktop/shared), not main-side code.',
+            },
+            {
+              group: ['#shared'],
+              message: 'Import desktop/shared by relative path (bundled source).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The IPC contract is shared by the renderer, the preload and main: plain TypeScript only.
+    files: ['desktop/shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'The contract must not depend on Electron.' },
+            ...builtinModules.map((name) => ({ name, message: 'The contract has no Node.js.' })),
+          ],
+          patterns: [
+            { group: ['node:*'], message: 'The contract runs in the renderer too: no Node.js.' },
+            {
+              group: ['../src/**', '../../src/**'],
+              message: 'The contract depends on nothing else.',
+            },
+          ],
+        },
       ],
     },
   },

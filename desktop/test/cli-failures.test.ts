@@ -221,7 +221,7 @@ describe('datacrypt decrypt failures', () => {
         'Y',
         'plain.bin',
       ],
-      ['decrypt', 'good.dcrypt'], // no -i
+      ['decrypt', '--from', bob.pub, 'good.dcrypt'], // --from needs -i (no -i: profile keys)
       ['decrypt', '-i', bob.key, 'good.dcrypt', 'extra'],
       ['decrypt', '-i', '-', 'good.dcrypt'],
       ['pubkey', '-i', bob.key, 'extra'],

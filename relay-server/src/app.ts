@@ -9,14 +9,19 @@ import { createContainer, type Container, type ContainerOverrides } from './cont
 import { ErrorCode } from './contract/index.js';
 import { AppError } from './errors.js';
 import { connectRealtime } from './events.js';
-import { redactPaths } from './log.js';
+import { logSerializers, redactPaths } from './log.js';
 import { accountsPlugin } from './plugins/accounts.js';
 import { adminPlugin } from './plugins/admin.js';
+import { healthPlugin } from './plugins/health.js';
+import { metricsPlugin } from './plugins/metrics.js';
 import { auditPlugin } from './plugins/audit.js';
 import { invitePlugin } from './plugins/invite.js';
 import { keysPlugin } from './plugins/keys.js';
+import { notificationsPlugin } from './plugins/notifications.js';
+import { realtimePlugin } from './plugins/realtime.js';
 import { transfersPlugin } from './plugins/transfers.js';
 import { totpPlugin } from './plugins/totp.js';
+import { installGracefulClose } from './services/shutdown.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -53,14 +58,15 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     logger: {
       level: config.logLevel,
       redact: { paths: redactPaths, censor: '[redacted]' },
+      serializers: logSerializers,
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     bodyLimit: 64 * 1024,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
-    // close() must not wait on sockets a vanished client left half-open; graceful draining of
-    // in-flight uploads belongs to the shutdown work of the operations issue.
-    forceCloseConnections: true,
+    // Closing is graceful (services/shutdown.ts): new requests get a coded 503, requests in
+    // flight finish, and connections still open after the grace period are cut.
+    return503OnClosing: false,
+    forceCloseConnections: false,
     // HEAD would run the download handler and count a download without sending bytes.
     exposeHeadRoutes: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -115,6 +121,9 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     reply.status(404).send({ error: { code: ErrorCode.NotFound, message: 'no such route' } }),
   );
 
+  installGracefulClose(app, config.shutdownGraceSeconds * 1000);
+  await app.register(metricsPlugin);
+
   await app.register(swagger, {
     openapi: {
       info: {
@@ -129,12 +138,23 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // After swagger: it documents only routes registered once it is (/metrics stays hidden).
+  await app.register(healthPlugin);
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) =>
       new AppError(ErrorCode.RateLimited, `rate limit exceeded, retry in ${ctx.after}`),
+    // Counters shared by all instances when scaled out, so a limit is per client, not per instance.
+    // A Redis outage must not lock everyone out; guesses stay bounded by the attempt counters in
+    // the record store (login lockout, code and TOTP attempts), which do not depend on Redis.
+    ...(container.redis
+      ? { redis: container.redis.client, nameSpace: 'datacrypt:rl:', skipOnError: true }
+      : {}),
   });
 
+  // Before the feature plugins: its hooks (key lookups, logout) must see their routes.
+  await app.register(realtimePlugin);
+  await app.register(notificationsPlugin);
   await app.register(accountsPlugin);
   await app.register(totpPlugin);
   await app.register(keysPlugin);

@@ -37,6 +37,16 @@ export interface Config {
   loginFailuresBeforeLock: number;
   lockoutSeconds: number;
   trustProxy: boolean;
+  /** Redis for Socket.IO fan-out, rate-limit counters and the sweeper lease across instances. */
+  redisUrl: string | undefined;
+  /** New-transfer mails to one recipient within this window go out as one mail (0 = at once). */
+  mailBatchSeconds: number;
+  /** How often live sockets' sessions are re-checked (revoked elsewhere -> disconnected). */
+  socketSessionCheckSeconds: number;
+  /** How long SIGTERM waits for in-flight part uploads before closing anyway. */
+  shutdownGraceSeconds: number;
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -88,21 +98,44 @@ function str(env: Env, name: string): string | undefined {
   return raw === undefined || raw === '' ? undefined : raw;
 }
 
+function secret(env: Env, name: string, minBytes: number): string | undefined {
+  const value = str(env, name);
+  if (value !== undefined && Buffer.byteLength(value) < minBytes) {
+    throw new ConfigError(name, `must be at least ${minBytes} bytes long`);
+  }
+  return value;
+}
+
 function required(env: Env, name: string, why: string): string {
   const value = str(env, name);
   if (value === undefined) throw new ConfigError(name, `is required ${why}`);
   return value;
 }
 
-function url(env: Env, name: string): string | undefined {
+function url(env: Env, name: string, protocols?: readonly string[]): string | undefined {
   const value = str(env, name);
   if (value === undefined) return undefined;
+  let parsed: URL;
   try {
-    new URL(value);
+    parsed = new URL(value);
   } catch {
-    throw new ConfigError(name, `is not a valid URL: "${value}"`);
+    // Not echoed: a URL with a typo may still carry a password.
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (protocols !== undefined && !protocols.includes(parsed.protocol)) {
+    // The protocol alone, never the whole value: these URLs may carry credentials.
+    throw new ConfigError(
+      name,
+      `must start with ${protocols.map((p) => `${p}//`).join(' or ')}, got ${parsed.protocol}//`,
+    );
   }
   return value;
+}
+
+/** DATACRYPT_REDIS_URL, or the conventional REDIS_URL when that is the one set. */
+function redisUrl(env: Env): string | undefined {
+  const name = str(env, 'DATACRYPT_REDIS_URL') !== undefined ? 'DATACRYPT_REDIS_URL' : 'REDIS_URL';
+  return url(env, name, ['redis:', 'rediss:']);
 }
 
 /** Reads and validates every DATACRYPT_* variable; throws ConfigError naming the first bad one. */
@@ -131,11 +164,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     .split(',')
     .map((e) => e.trim().toLowerCase())
     .filter((e) => e !== '');
+  const notEmail = adminEmails.find((e) => !/^[^@\s]+@[^@\s]+$/.test(e));
+  if (notEmail !== undefined) {
+    throw new ConfigError('DATACRYPT_ADMIN_EMAILS', `"${notEmail}" is not an email address`);
+  }
 
   return {
     host: str(env, 'DATACRYPT_HOST') ?? '127.0.0.1',
     port: int(env, 'DATACRYPT_PORT', 8787, 0, 65535),
-    publicUrl: url(env, 'DATACRYPT_PUBLIC_URL'),
+    publicUrl: url(env, 'DATACRYPT_PUBLIC_URL', ['http:', 'https:']),
     dataDir: resolve(cwd, str(env, 'DATACRYPT_DATA_DIR') ?? 'data'),
     logLevel: oneOf(
       env,
@@ -155,7 +192,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     recordStore,
     mongodbUrl:
       recordStore === 'mongodb'
-        ? (url(env, 'DATACRYPT_MONGODB_URL') ??
+        ? (url(env, 'DATACRYPT_MONGODB_URL', ['mongodb:', 'mongodb+srv:']) ??
           required(env, 'DATACRYPT_MONGODB_URL', 'when DATACRYPT_RECORD_STORE=mongodb'))
         : undefined,
     blobStore,
@@ -164,7 +201,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         ? {
             bucket: required(env, 'DATACRYPT_S3_BUCKET', 'when DATACRYPT_BLOB_STORE=s3'),
             region: str(env, 'DATACRYPT_S3_REGION') ?? 'us-east-1',
-            endpoint: url(env, 'DATACRYPT_S3_ENDPOINT'),
+            endpoint: url(env, 'DATACRYPT_S3_ENDPOINT', ['http:', 'https:']),
             accessKeyId: str(env, 'DATACRYPT_S3_ACCESS_KEY_ID'),
             secretAccessKey: str(env, 'DATACRYPT_S3_SECRET_ACCESS_KEY'),
             forcePathStyle: bool(env, 'DATACRYPT_S3_FORCE_PATH_STYLE', false),
@@ -173,7 +210,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     mailer,
     smtpUrl:
       mailer === 'smtp'
-        ? (url(env, 'DATACRYPT_SMTP_URL') ??
+        ? (url(env, 'DATACRYPT_SMTP_URL', ['smtp:', 'smtps:']) ??
           required(env, 'DATACRYPT_SMTP_URL', 'when DATACRYPT_MAILER=smtp'))
         : undefined,
     mailFrom: str(env, 'DATACRYPT_MAIL_FROM') ?? 'DataCrypt Relay <relay@localhost>',
@@ -189,5 +226,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     loginFailuresBeforeLock: int(env, 'DATACRYPT_LOGIN_FAILURES_BEFORE_LOCK', 10, 1, 1000),
     lockoutSeconds: int(env, 'DATACRYPT_LOCKOUT_SECONDS', 900, 1, 86400),
     trustProxy: bool(env, 'DATACRYPT_TRUST_PROXY', false),
+    redisUrl: redisUrl(env),
+    mailBatchSeconds: int(env, 'DATACRYPT_MAIL_BATCH_SECONDS', 60, 0, 86400),
+    socketSessionCheckSeconds: int(env, 'DATACRYPT_SOCKET_SESSION_CHECK_SECONDS', 60, 1, 3600),
+    shutdownGraceSeconds: int(env, 'DATACRYPT_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
+    metricsToken: secret(env, 'DATACRYPT_METRICS_TOKEN', 16),
   };
 }

@@ -6,6 +6,9 @@ import { OutboxMailer } from './adapters/mail/outbox.js';
 import { SmtpMailer } from './adapters/mail/smtp.js';
 import { SqliteAccountStore } from './adapters/sqlite/accounts.js';
 import { SqliteAuditLog } from './adapters/sqlite/audit.js';
+import { SqliteEventLog, SqliteKeyWatchers } from './adapters/sqlite/events.js';
+import { SqliteLeaseStore } from './adapters/sqlite/lease.js';
+import type { RedisConnections } from './adapters/redis/connect.js';
 import { openDatabase } from './adapters/sqlite/db.js';
 import { SqliteKeyDirectory } from './adapters/sqlite/keys.js';
 import { SqliteTokenStore } from './adapters/sqlite/tokens.js';
@@ -16,7 +19,10 @@ import type {
   AccountStore,
   AuditLog,
   BlobStore,
+  EventLog,
   KeyDirectory,
+  KeyWatchers,
+  LeaseStore,
   Mailer,
   TokenStore,
   TransferStore,
@@ -33,6 +39,11 @@ export interface Ports {
   audit: AuditLog;
   blobs: BlobStore;
   mailer: Mailer;
+  /** Per-user realtime event log for catch-up. */
+  events: EventLog;
+  watchers: KeyWatchers;
+  /** Redis leases when Redis is configured, else leases in the record store. */
+  leases: LeaseStore;
 }
 
 export interface Container extends Ports {
@@ -44,6 +55,10 @@ export interface Container extends Ports {
   realtime: Realtime;
   /** Injectable so tests can move time past expiries without sleeping. */
   now: () => number;
+  /** Reachability checks of the backing services by name, for `/readyz`; each rejects when down. */
+  probes: Record<string, () => Promise<void>>;
+  /** Set when `config.redisUrl` is: Socket.IO fan-out and rate-limit counters go through it. */
+  redis: RedisConnections | undefined;
   close(): Promise<void>;
 }
 
@@ -60,6 +75,7 @@ export async function createContainer(
   await mkdir(config.dataDir, { recursive: true });
   const serverKeys = await loadServerKeys(config.jwtSecret, config.dataDir);
   const records = await createRecordStores(config);
+  const redis = await connectRedisIfConfigured(config, log);
   const blobs = overrides.blobs ?? (await createBlobStore(config));
   const mailer =
     overrides.mailer ??
@@ -81,15 +97,44 @@ export async function createContainer(
     audit: overrides.audit ?? records.audit,
     blobs,
     mailer,
+    events: overrides.events ?? records.events,
+    watchers: overrides.watchers ?? records.watchers,
+    leases: overrides.leases ?? redis?.leases ?? records.leases,
+    redis,
+    probes: {
+      records: () => (overrides.transfers ?? records.transfers).ping(),
+      blobs: () => blobs.ping?.() ?? Promise.resolve(),
+      mail: () => mailer.ping?.() ?? Promise.resolve(),
+      ...(redis ? { redis: () => redis.ping() } : {}),
+    },
     async close() {
       await blobs.close();
       await mailer.close();
       await records.close();
+      await redis?.close();
     },
   };
 }
 
-type RecordStores = Pick<Ports, 'accounts' | 'tokens' | 'keys' | 'transfers' | 'audit'> & {
+/** Events are kept at least as long as the longest transfer lives, plus a day of slack. */
+export function eventRetentionMs(config: Config): number {
+  return (config.maxExpirySeconds + 86400) * 1000;
+}
+
+async function connectRedisIfConfigured(
+  config: Config,
+  log: Log,
+): Promise<RedisConnections | undefined> {
+  if (config.redisUrl === undefined) return undefined;
+  // Loaded on demand: a single instance never needs ioredis.
+  const { connectRedis } = await import('./adapters/redis/connect.js');
+  return connectRedis(config.redisUrl, log);
+}
+
+type RecordStores = Pick<
+  Ports,
+  'accounts' | 'tokens' | 'keys' | 'transfers' | 'audit' | 'events' | 'watchers' | 'leases'
+> & {
   close(): Promise<void>;
 };
 
@@ -97,7 +142,7 @@ async function createRecordStores(config: Config): Promise<RecordStores> {
   if (config.recordStore === 'mongodb' && config.mongodbUrl !== undefined) {
     // Loaded on demand, like the AWS SDK: the embedded default never pays for mongoose.
     const { connectMongo } = await import('./adapters/mongo/connect.js');
-    return connectMongo(config.mongodbUrl);
+    return connectMongo(config.mongodbUrl, eventRetentionMs(config));
   }
   const db = openDatabase(join(config.dataDir, 'relay.sqlite'));
   return {
@@ -106,6 +151,9 @@ async function createRecordStores(config: Config): Promise<RecordStores> {
     keys: new SqliteKeyDirectory(db),
     transfers: new SqliteTransferStore(db),
     audit: new SqliteAuditLog(db),
+    events: new SqliteEventLog(db),
+    watchers: new SqliteKeyWatchers(db),
+    leases: new SqliteLeaseStore(db),
     close: () => {
       db.close();
       return Promise.resolve();

@@ -33,9 +33,12 @@ const statusOf: Record<ErrorCode, number> = {
   E_TRANSFER_STATE: 409,
   E_PARTS_MISSING: 409,
   E_GONE: 410,
+  E_REVOKED: 410,
   E_DOWNLOAD_LIMIT: 410,
   E_RANGE_NOT_SATISFIABLE: 416,
   E_STORAGE: 503,
+  E_TOKEN_EXPIRED: 401,
+  E_SHUTTING_DOWN: 503,
 };
 
 /** An error whose code and status are part of the API contract. */

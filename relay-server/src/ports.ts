@@ -1,5 +1,10 @@
 import type { Readable } from 'node:stream';
-import type { AuditEventType, KeyPublicationBody, Role } from './contract/index.js';
+import type {
+  AuditEventType,
+  KeyPublicationBody,
+  RealtimeEventName,
+  Role,
+} from './contract/index.js';
 
 export interface Account {
   id: string;
@@ -16,6 +21,8 @@ export interface Account {
   verifyCodeHash: string | null;
   verifyCodeExpiresAt: number | null;
   verifyCodeAttempts: number;
+  /** Mail me when a transfer arrives; absent means yes (the default). */
+  emailOnNewTransfer?: boolean;
 }
 
 export interface AccountStore {
@@ -59,9 +66,6 @@ export interface TokenStore {
   }): Promise<void>;
   /** Marks the token spent exactly once; a second call for the same hash reports reuse. */
   consumeRefresh(hash: string, now: number): Promise<RefreshConsumeResult>;
-  /** Adds a hit to a sliding window counter and returns the hits inside the window. */
-  hitAttempt(key: string, now: number, windowMs: number): Promise<number>;
-  countAttempts(key: string, now: number, windowMs: number): Promise<number>;
   /**
    * Adds a hit unless `max` hits are already inside the window; false, adding nothing, when they
    * are. Atomic: of any number of concurrent calls, at most as many succeed as there was room.
@@ -101,8 +105,15 @@ export interface TransferRecord {
   partSize: number;
   partCount: number;
   status: 'uploading' | 'ready';
-  /** Set before the blob is deleted, so a crash mid-delete is finished by the sweeper. */
+  /**
+   * Blob delete pending: set before the blob is deleted and cleared (or the record removed) only
+   * after it is gone, so a crash or a failing store leaves work the sweeper retries.
+   */
   deleting: boolean;
+  /** Revoked by the sender: never served again; kept as a tombstone (410) until it expires. */
+  revokedAt: number | null;
+  /** Finalize has begun: part writes are refused from then on (uploads only). */
+  finalizingAt: number | null;
   createdAt: number;
   finalizedAt: number | null;
   expiresAt: number;
@@ -131,16 +142,27 @@ export interface TransferFilter {
 }
 
 export interface TransferStore {
-  create(transfer: TransferRecord): Promise<void>;
+  /**
+   * Inserts the record; with `quotaBytes`, only if the sender's `usedBytes` plus its size stays
+   * within it (false, inserting nothing, otherwise). Atomic: concurrent creates cannot together
+   * overshoot the quota.
+   */
+  create(transfer: TransferRecord, quotaBytes?: number): Promise<boolean>;
   get(id: string): Promise<TransferRecord | undefined>;
   /**
-   * Records (or replaces) a part; false, recording nothing, when the transfer is gone or marked
-   * deleting. Atomic with respect to `markDeleting` and `remove`: a part recorded while this
-   * returns true is removed with the transfer.
+   * Records (or replaces) a part; false, recording nothing, unless the transfer is uploading, not
+   * finalizing, not revoked and not marked deleting. Atomic with respect to `beginFinalize`,
+   * `revoke`, `markDeleting` and `remove`: a part recorded while this returns true is seen by
+   * finalize and removed with the transfer.
    */
   putPart(transferId: string, part: PartRecord): Promise<boolean>;
   parts(transferId: string): Promise<PartRecord[]>;
-  /** uploading -> ready; false when the transfer was not uploading. */
+  /**
+   * Closes an upload to part writes (sets `finalizingAt`); false when it is not uploading, already
+   * finalizing, revoked or marked deleting.
+   */
+  beginFinalize(transferId: string, now: number): Promise<boolean>;
+  /** finalizing -> ready; false when the transfer was not finalizing (or is revoked/deleting). */
   finalize(transferId: string, now: number): Promise<boolean>;
   /** Recipients see only ready, unexpired-or-expired, non-hidden, non-deleting transfers. */
   listInbox(
@@ -163,11 +185,24 @@ export interface TransferStore {
   ): Promise<boolean>;
   hide(transferId: string, recipientId: string): Promise<boolean>;
   markDeleting(transferId: string): Promise<void>;
+  /** Sets `revokedAt` and marks the blob for deletion, in one write; false if already revoked. */
+  revoke(transferId: string, now: number): Promise<boolean>;
+  /**
+   * After a revoked transfer's blob is gone: clears `deleting` and drops its parts, keeping the
+   * record as a tombstone until it expires.
+   */
+  keepTombstone(transferId: string): Promise<void>;
   remove(transferId: string): Promise<void>;
   /** Transfers to purge: marked deleting, expired, or abandoned uploads created before `staleBefore`. */
   sweepable(now: number, staleBefore: number, limit: number): Promise<TransferRecord[]>;
-  /** Declared ciphertext bytes of the user's live transfers. */
+  /**
+   * Ciphertext bytes held for the user: the declared size of every transfer not revoked or marked
+   * deleting (reserved while uploading, equal to the stored bytes once finalized; expired ones
+   * count until the sweeper removes them).
+   */
   usedBytes(userId: string): Promise<number>;
+  /** Resolves when the record store answers a trivial query; rejects when it cannot (`/readyz`). */
+  ping(): Promise<void>;
 }
 
 export interface AuditRecord {
@@ -224,10 +259,21 @@ export interface BlobStore {
     parts: readonly { n: number; etag: string }[],
     layout: BlobLayout,
   ): Promise<void>;
+  /**
+   * Removes the version `etag` of part n that a part upload stored but could not record (the
+   * upload was closed by finalize meanwhile), never another version. Optional: a store with one
+   * slot per part number (S3) relies on `complete` naming the recorded etags instead.
+   */
+  discardPart?(key: string, handle: string | null, n: number, etag: string): Promise<void>;
   /** Streams bytes [start, end] inclusive of a completed object. */
   read(key: string, layout: BlobLayout, start: number, end: number): Promise<Readable>;
   /** Removes the object and any uploaded parts; succeeds when nothing is there. */
   delete(key: string, handle: string | null): Promise<void>;
+  /**
+   * Resolves when the store can be reached (`/readyz`). Every adapter implements it; optional so
+   * test doubles that wrap a store need not.
+   */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -241,5 +287,66 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
   /** Human-readable destination for the start-up banner, e.g. the outbox folder. */
   describe(): string;
+  /**
+   * Resolves when mail can be handed over (`/readyz`): the SMTP server answers, the outbox folder
+   * is writable. Every adapter implements it; optional so test doubles need not.
+   */
+  ping?(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One event as logged for one user: the client payload without its cursor. */
+export interface EventLogEntry {
+  cursor: string;
+  event: RealtimeEventName;
+  payload: Record<string, unknown>;
+  at: number;
+}
+
+/**
+ * Per-user log of realtime events, so a client that was offline catches up by cursor. Cursors are
+ * decimal strings, increasing per user in the order `after` returns them; an event is readable
+ * by `after` before `append` resolves, and never appears behind a cursor already handed out.
+ */
+export interface EventLog {
+  /** Logs the event once per user; returns each user's new cursor, in `userIds` order. */
+  append(
+    userIds: readonly string[],
+    event: RealtimeEventName,
+    payload: Record<string, unknown>,
+    at: number,
+  ): Promise<string[]>;
+  /** The user's events after `cursor` (from the start when null), oldest first. */
+  after(userId: string, cursor: string | null, limit: number): Promise<EventLogEntry[]>;
+  /** Deletes events logged before `before`; returns how many went. */
+  prune(before: number): Promise<number>;
+}
+
+export interface KeyWatch {
+  watcherId: string;
+  subjectId: string;
+}
+
+/**
+ * Who is told when a user's key changes: users who share a transfer with them or looked their key
+ * up while signed in. Pairs are remembered until `prune` drops them.
+ */
+export interface KeyWatchers {
+  /**
+   * Records that each `watcherId` cares about its `subjectId`'s key, all in one write (idempotent;
+   * refreshes `at`; a pair of a user with themself is ignored).
+   */
+  watch(pairs: readonly KeyWatch[], at: number): Promise<void>;
+  /** Users watching `subjectId`, excluding `subjectId` itself. */
+  watchersOf(subjectId: string): Promise<string[]>;
+}
+
+/**
+ * A named, expiring lock shared by all relay instances. `acquire` takes a free or expired lease,
+ * or extends one `holder` already has; a crashed holder's lease lapses after `ttlMs`.
+ */
+export interface LeaseStore {
+  acquire(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Gives the lease up only if `holder` still holds it. */
+  release(name: string, holder: string): Promise<void>;
 }

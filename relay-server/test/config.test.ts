@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,15 @@ describe('configuration', () => {
     ['DATACRYPT_LOG_LEVEL', 'loud'],
     ['DATACRYPT_S3_FORCE_PATH_STYLE', 'maybe'],
     ['DATACRYPT_PUBLIC_URL', 'not a url'],
+    ['DATACRYPT_PUBLIC_URL', 'ftp://relay.example.com'],
+    ['DATACRYPT_S3_ENDPOINT', 'minio:9000'],
+    ['DATACRYPT_SHUTDOWN_GRACE_SECONDS', '-5'],
+    ['DATACRYPT_SHUTDOWN_GRACE_SECONDS', '7200'],
+    ['DATACRYPT_METRICS_TOKEN', 'short'],
+    ['DATACRYPT_ADMIN_EMAILS', 'root@example.com, not-an-email'],
+    ['DATACRYPT_TRUST_PROXY', 'yes'],
+    ['DATACRYPT_SWEEP_INTERVAL_SECONDS', '0'],
+    ['DATACRYPT_MAX_PART_SIZE', '1000'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     // S3 settings are only read when S3 is selected.
     const env = { DATACRYPT_BLOB_STORE: 's3', DATACRYPT_S3_BUCKET: 'b', [name]: value };
@@ -52,6 +61,51 @@ describe('configuration', () => {
     });
   });
 
+  it('checks URL schemes of the adapters without echoing the URL (it may hold a password)', () => {
+    const smtp = () =>
+      loadConfig({ DATACRYPT_MAILER: 'smtp', DATACRYPT_SMTP_URL: 'https://u:hunter2@mail:465' });
+    expect(smtp).toThrow('DATACRYPT_SMTP_URL');
+    expect(smtp).not.toThrow('hunter2');
+    const mongo = () =>
+      loadConfig({
+        DATACRYPT_RECORD_STORE: 'mongodb',
+        DATACRYPT_MONGODB_URL: 'http://u:hunter2@mongo',
+      });
+    expect(mongo).toThrow('DATACRYPT_MONGODB_URL');
+    expect(mongo).not.toThrow('hunter2');
+    expect(() => loadConfig({ DATACRYPT_SMTP_URL: 'not a url', DATACRYPT_MAILER: 'smtp' })).toThrow(
+      'DATACRYPT_SMTP_URL: is not a valid URL',
+    );
+  });
+
+  it('documents every variable it reads in the README, with its default', async () => {
+    const read = new Set<string>();
+    // Every adapter selected, so every conditional variable is read too.
+    const env: Record<string, string> = {
+      DATACRYPT_RECORD_STORE: 'mongodb',
+      DATACRYPT_MONGODB_URL: 'mongodb://mongo/datacrypt',
+      DATACRYPT_BLOB_STORE: 's3',
+      DATACRYPT_S3_BUCKET: 'b',
+      DATACRYPT_MAILER: 'smtp',
+      DATACRYPT_SMTP_URL: 'smtp://mail:25',
+    };
+    loadConfig(
+      new Proxy(env, {
+        get(target, name) {
+          if (typeof name === 'string') read.add(name);
+          return typeof name === 'string' ? target[name] : undefined;
+        },
+      }),
+    );
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
+    for (const name of read) {
+      const row = rows.find((r) => r.includes(`\`${name}\``));
+      expect(row, `README table row for ${name}`).toBeDefined();
+    }
+    expect(read.size).toBeGreaterThan(30);
+  });
+
   it('keeps the default expiry within the maximum', () => {
     expect(loadConfig({ DATACRYPT_MAX_EXPIRY_SECONDS: '3600' }).defaultExpirySeconds).toBe(3600);
     expect(() =>
@@ -66,13 +120,20 @@ describe('configuration', () => {
 describe('main', () => {
   const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
-  it('refuses to start on a bad variable, naming it, with exit code 2', () => {
-    const run = spawnSync(process.execPath, [main], {
-      env: { ...process.env, DATACRYPT_PORT: 'eighty' },
-      encoding: 'utf8',
-    });
+  it.each([
+    ['DATACRYPT_PORT', 'eighty'],
+    ['DATACRYPT_LOG_LEVEL', 'loud'],
+    ['DATACRYPT_SHUTDOWN_GRACE_SECONDS', 'soon'],
+    ['DATACRYPT_METRICS_TOKEN', 'short'],
+    ['REDIS_URL', 'http://cache:6379'],
+    ['DATACRYPT_MAIL_BATCH_SECONDS', '1.5'],
+    ['DATACRYPT_RECORD_STORE', 'postgres'],
+  ])('refuses to start on %s=%s, naming it, with exit code 2', (name, value) => {
+    const env: Record<string, string | undefined> = { ...process.env, [name]: value };
+    const run = spawnSync(process.execPath, [main], { env, encoding: 'utf8' });
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain('DATACRYPT_PORT');
+    expect(run.stderr).toContain(`invalid configuration: ${name}`);
+    expect(run.stdout).not.toContain('listening');
   });
 
   it('starts with zero set-up and prints its URL, data dir and where mail goes', async () => {

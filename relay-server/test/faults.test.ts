@@ -109,6 +109,41 @@ describe('a connection dropped mid-part', () => {
   });
 });
 
+describe('a finalize cut short (the state a crash between its steps leaves)', () => {
+  it('keeps the upload closed to part writes and completes on the next finalize', async () => {
+    const relay = await startRelay();
+    try {
+      const alice = await makeUser(relay, 'alice@example.com');
+      const bob = await makeUser(relay, 'bob@example.com');
+      const data = randomBytes(3000);
+      const created = await call<TransferView>(relay, 'POST', '/api/transfers/upload', {
+        token: alice.access,
+        body: { recipients: [bob.email], size: data.length, partSize: 2048 },
+      });
+      const id = created.body.id;
+      await putPart(relay, alice.access, id, 1, data.subarray(0, 2048));
+      await putPart(relay, alice.access, id, 2, data.subarray(2048));
+      // Finalize began (closing the upload), then the process died before completing it.
+      expect(await relay.app.container.transfers.beginFinalize(id, Date.now())).toBe(true);
+      const late = await putPart(relay, alice.access, id, 1, randomBytes(2048));
+      expect(late.status).toBe(409);
+      expect(late.body).toMatchObject({ error: { code: 'E_TRANSFER_STATE' } });
+      const inbox = await call<TransferList>(relay, 'GET', '/api/transfers/inbox', {
+        token: bob.access,
+      });
+      expect(inbox.body.total).toBe(0);
+      const fin = await call<TransferView>(relay, 'POST', `/api/transfers/upload/${id}/finalize`, {
+        token: alice.access,
+      });
+      expect(fin.status).toBe(200);
+      expect(fin.body.status).toBe('ready');
+      expect((await downloadAll(relay.url, bob.access, id)).equals(data)).toBe(true);
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
 describe('a blob lost behind the relay’s back', () => {
   it('answers the download with 503 E_STORAGE instead of a truncated body', async () => {
     const relay = await startRelay();
@@ -255,16 +290,17 @@ describe('blob store errors', () => {
     expect(read.status).toBe(503);
     expect(await read.json()).toMatchObject(storageDown);
 
+    // The revoke itself is one record write: it succeeds, and the blob delete waits for the store.
     const del = await call(relay, 'DELETE', `/api/transfers/${id}`, { token: alice.access });
-    expect(del.status).toBe(503);
-    // Marked for deletion: no longer served, but the record still names its blob for the sweeper.
-    expect((await call(relay, 'GET', `/api/transfers/${id}`, { token: alice.access })).status).toBe(
-      404,
-    );
-    expect((await relay.app.container.transfers.get(id))?.deleting).toBe(true);
+    expect(del.status).toBe(204);
+    const after = await call(relay, 'GET', `/api/transfers/${id}`, { token: alice.access });
+    expect(after.status).toBe(410);
+    expect(after.body).toMatchObject({ error: { code: 'E_REVOKED' } });
+    // Blob delete pending: the record still names its blob for the sweeper.
+    expect(await relay.app.container.transfers.get(id)).toMatchObject({ deleting: true });
     flaky.failing = false;
     expect(await sweep(relay.app.container, relay.app.log)).toBe(1);
-    expect(await relay.app.container.transfers.get(id)).toBeUndefined();
+    expect(await relay.app.container.transfers.get(id)).toMatchObject({ deleting: false });
   });
 
   it('answers 503 E_STORAGE, not 500, when the store fails after the whole part was received', async () => {
@@ -280,6 +316,117 @@ describe('blob store errors', () => {
     } finally {
       flaky.failingAfterBody = false;
     }
+  });
+});
+
+/** A real disk store whose first `failures` deletes fail, like a store that is briefly down. */
+class FailingDeletes extends DiskBlobStore {
+  deleteCalls = 0;
+  constructor(
+    root: string,
+    public failures: number,
+  ) {
+    super(root);
+  }
+  override async delete(key: string, handle: string | null): Promise<void> {
+    this.deleteCalls++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('simulated delete failure');
+    }
+    await super.delete(key, handle);
+  }
+}
+
+describe('a blob delete that fails', () => {
+  let relay: TestRelay;
+  let store: FailingDeletes;
+  let blobRoot: string;
+  let alice: TestUser;
+  let bob: TestUser;
+  beforeAll(async () => {
+    blobRoot = await mkdtemp(join(tmpdir(), 'failing-deletes-'));
+    store = new FailingDeletes(blobRoot, 0);
+    relay = await startRelay({}, { blobs: store });
+    alice = await makeUser(relay, 'alice@example.com');
+    bob = await makeUser(relay, 'bob@example.com');
+  });
+  afterAll(async () => {
+    await relay.close();
+    await rm(blobRoot, { recursive: true, force: true });
+  });
+
+  const blobFiles = async (id: string) =>
+    listFiles(join(blobRoot, id.slice(0, 2), id)).catch(() => [] as string[]);
+
+  it('is retried by the sweeper until the blob is gone; the record goes only after it', async () => {
+    const { view } = await sendTransfer(relay, alice, [bob.email]);
+    expect(await blobFiles(view.id)).toHaveLength(3);
+    store.failures = 3;
+    store.deleteCalls = 0;
+    const revoke = await call(relay, 'DELETE', `/api/transfers/${view.id}`, {
+      token: alice.access,
+    });
+    expect(revoke.status).toBe(204);
+    expect(store.deleteCalls).toBe(1);
+    // Revoked at once for everyone, whatever the store does.
+    const res = await fetch(`${relay.url}/api/transfers/file/${view.id}`, {
+      headers: { authorization: `Bearer ${bob.access}`, range: 'bytes=0-9' },
+    });
+    expect(res.status).toBe(410);
+    expect(await res.json()).toMatchObject({ error: { code: 'E_REVOKED' } });
+    const me = await call<{ usedBytes: number }>(relay, 'GET', '/api/auth/me', {
+      token: alice.access,
+    });
+    expect(me.body.usedBytes).toBe(0);
+
+    for (const attempt of [2, 3]) {
+      expect(await sweep(relay.app.container, relay.app.log)).toBe(0);
+      expect(store.deleteCalls).toBe(attempt);
+      // Still pending, and the blob it points at is still all there.
+      expect(await relay.app.container.transfers.get(view.id)).toMatchObject({ deleting: true });
+      expect(await blobFiles(view.id)).toHaveLength(3);
+    }
+    expect(await sweep(relay.app.container, relay.app.log)).toBe(1);
+    expect(store.deleteCalls).toBe(4);
+    expect(await blobFiles(view.id)).toEqual([]);
+    // A tombstone (410 E_REVOKED until it would have expired), with nothing left to delete.
+    expect(await relay.app.container.transfers.get(view.id)).toMatchObject({
+      deleting: false,
+      revokedAt: expect.any(Number) as number,
+    });
+    expect(await relay.app.container.transfers.parts(view.id)).toEqual([]);
+    expect(await sweep(relay.app.container, relay.app.log)).toBe(0);
+    relay.clock.offsetMs = view.expiresAt - Date.now() + 1000;
+    try {
+      expect(await sweep(relay.app.container, relay.app.log)).toBe(1);
+    } finally {
+      relay.clock.offsetMs = 0;
+    }
+    expect(await relay.app.container.transfers.get(view.id)).toBeUndefined();
+  });
+
+  it('keeps an expired transfer pending until its blob is deleted, telling its users once', async () => {
+    const { view } = await sendTransfer(relay, alice, [bob.email], { expiresInSeconds: 60 });
+    const expired: string[] = [];
+    const off = relay.app.container.bus.on('transfer:expired', (e) => {
+      expired.push(e.transferId);
+    });
+    store.failures = 2;
+    relay.clock.offsetMs = 61_000;
+    try {
+      expect(await sweep(relay.app.container, relay.app.log)).toBe(0);
+      expect(await relay.app.container.transfers.get(view.id)).toMatchObject({ deleting: true });
+      expect(await blobFiles(view.id)).toHaveLength(3);
+      expect(await sweep(relay.app.container, relay.app.log)).toBe(0);
+      expect(await sweep(relay.app.container, relay.app.log)).toBe(1);
+    } finally {
+      relay.clock.offsetMs = 0;
+      off();
+    }
+    expect(expired.filter((id) => id === view.id)).toHaveLength(1);
+    expect(await relay.app.container.transfers.get(view.id)).toBeUndefined();
+    expect(await blobFiles(view.id)).toEqual([]);
   });
 });
 

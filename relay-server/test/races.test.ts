@@ -9,7 +9,7 @@ import { sweep } from '../src/services/sweeper.js';
 import { barrier, GatedBlobStore, slowPut } from './helpers/gates.js';
 import { call, makeUser, PASSWORD, startRelay, type TestRelay } from './helpers/relay.js';
 import { startS3rver } from './helpers/s3rver.js';
-import { sendTransfer } from './helpers/upload.js';
+import { sendTransfer, sha256 } from './helpers/upload.js';
 
 async function listFiles(dir: string): Promise<string[]> {
   try {
@@ -39,10 +39,16 @@ describe.each(['disk', 's3'] as const)('revoking a transfer during a part upload
     await s3?.close();
   });
 
-  /** Nothing of the transfer may remain: no record, no part, no file, no object, nothing to sweep. */
+  /**
+   * Nothing of the transfer may remain but its tombstone (410 E_REVOKED until expiry): no part,
+   * no file, no object, nothing to sweep.
+   */
   async function expectNothingLeft(id: string) {
     const c = relay.app.container;
-    expect(await c.transfers.get(id)).toBeUndefined();
+    expect(await c.transfers.get(id)).toMatchObject({
+      deleting: false,
+      revokedAt: expect.any(Number) as number,
+    });
     expect(await c.transfers.parts(id)).toEqual([]);
     // Disk: part files and temporaries; S3: the local spool.
     expect(await listFiles(join(relay.dir, 'blobs'))).toEqual([]);
@@ -71,7 +77,7 @@ describe.each(['disk', 's3'] as const)('revoking a transfer during a part upload
     return created.body.id;
   }
 
-  it('answers the in-flight part 410 E_GONE when the revoke lands mid-body, and leaves nothing', async () => {
+  it('answers the in-flight part 410 E_REVOKED when the revoke lands mid-body, and leaves nothing', async () => {
     const alice = await makeUser(relay, `alice-mid-${kind}@example.com`);
     const bob = await makeUser(relay, `bob-mid-${kind}@example.com`);
     const data = randomBytes(200_000);
@@ -88,12 +94,12 @@ describe.each(['disk', 's3'] as const)('revoking a transfer during a part upload
     const res = await put.response;
     expect(res).toEqual({
       status: 410,
-      body: { error: { code: 'E_GONE', message: expect.any(String) as string } },
+      body: { error: { code: 'E_REVOKED', message: expect.any(String) as string } },
     });
     await expectNothingLeft(id);
   });
 
-  it('answers 410 E_GONE and deletes the part when the revoke completes before the store writes it', async () => {
+  it('answers 410 E_REVOKED and deletes the part when the revoke completes before the store writes it', async () => {
     const alice = await makeUser(relay, `alice-early-${kind}@example.com`);
     const bob = await makeUser(relay, `bob-early-${kind}@example.com`);
     const data = randomBytes(50_000);
@@ -113,14 +119,14 @@ describe.each(['disk', 's3'] as const)('revoking a transfer during a part upload
       release();
       const res = await put.response;
       expect(res.status).toBe(410);
-      expect(res.body).toMatchObject({ error: { code: 'E_GONE' } });
+      expect(res.body).toMatchObject({ error: { code: 'E_REVOKED' } });
     } finally {
       gated.hold = null;
     }
     await expectNothingLeft(id);
   });
 
-  it('answers finalize 410 E_GONE and deletes the object when a revoke overtakes the completion', async () => {
+  it('answers finalize 410 E_REVOKED and deletes the object when a revoke overtakes the completion', async () => {
     const alice = await makeUser(relay, `alice-fin-${kind}@example.com`);
     const bob = await makeUser(relay, `bob-fin-${kind}@example.com`);
     const data = randomBytes(20_000);
@@ -144,7 +150,7 @@ describe.each(['disk', 's3'] as const)('revoking a transfer during a part upload
       release();
       const res = await finalize;
       expect(res.status).toBe(410);
-      expect(res.body).toMatchObject({ error: { code: 'E_GONE' } });
+      expect(res.body).toMatchObject({ error: { code: 'E_REVOKED' } });
     } finally {
       gated.holdComplete = null;
     }
@@ -361,5 +367,134 @@ describe('concurrent wrong guesses against the failure counters', () => {
       body: { challenge, code: good },
     });
     expect(right.status).toBe(429);
+  });
+});
+
+describe.each(['disk', 's3'] as const)('part writes while finalize runs (%s)', (kind) => {
+  let s3: S3 | undefined;
+  let relay: TestRelay;
+  let gated: GatedBlobStore;
+  beforeAll(async () => {
+    s3 = kind === 's3' ? await startS3rver(`fin-${Date.now()}`) : undefined;
+    relay = await startRelay(s3?.env ?? {});
+    gated = new GatedBlobStore(relay.app.container.blobs);
+    relay.app.container.blobs = gated;
+  });
+  afterAll(async () => {
+    await relay.close();
+    await s3?.close();
+  });
+
+  /** An upload of two 20 kB parts, all stored; returns its id and bytes. */
+  async function storedUpload(tag: string) {
+    const alice = await makeUser(relay, `alice-${tag}-${kind}@example.com`);
+    const bob = await makeUser(relay, `bob-${tag}-${kind}@example.com`);
+    const data = randomBytes(40_000);
+    const created = await call<TransferView>(relay, 'POST', '/api/transfers/upload', {
+      token: alice.access,
+      body: { recipients: [bob.email], size: data.length, partSize: 20_000 },
+    });
+    const id = created.body.id;
+    for (const n of [1, 2]) {
+      gated.reset();
+      const put = slowPut(relay, alice.access, id, n, data.subarray((n - 1) * 20_000, n * 20_000));
+      await put.write(data.subarray((n - 1) * 20_000, n * 20_000));
+      put.end();
+      expect((await put.response).status).toBe(200);
+    }
+    return { alice, bob, id, data };
+  }
+
+  async function downloaded(token: string, id: string): Promise<Buffer> {
+    const res = await fetch(`${relay.url}/api/transfers/file/${id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  it('refuses a part upload with 409 E_TRANSFER_STATE once finalize has begun', async () => {
+    const { alice, bob, id, data } = await storedUpload('closed');
+    gated.reset();
+    let release!: () => void;
+    gated.holdComplete = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      const finalize = call(relay, 'POST', `/api/transfers/upload/${id}/finalize`, {
+        token: alice.access,
+      });
+      await gated.completeCalled.promise;
+      const other = randomBytes(20_000);
+      const put = slowPut(relay, alice.access, id, 1, other);
+      await put.write(other);
+      put.end();
+      const res = await put.response;
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ error: { code: 'E_TRANSFER_STATE' } });
+      release();
+      expect((await finalize).status).toBe(200);
+    } finally {
+      gated.holdComplete = null;
+    }
+    expect((await downloaded(bob.access, id)).equals(data)).toBe(true);
+  });
+
+  it('answers two simultaneous finalizes alike and announces the transfer once', async () => {
+    const { alice, bob, id, data } = await storedUpload('twice');
+    const announced: string[] = [];
+    const off = relay.app.container.bus.on('transfer:new', (e) => {
+      announced.push(e.transferId);
+    });
+    try {
+      const results = await Promise.all(
+        [1, 2].map(() =>
+          call<TransferView>(relay, 'POST', `/api/transfers/upload/${id}/finalize`, {
+            token: alice.access,
+          }),
+        ),
+      );
+      expect(results.map((r) => [r.status, r.body.status])).toEqual([
+        [200, 'ready'],
+        [200, 'ready'],
+      ]);
+    } finally {
+      off();
+    }
+    expect(announced.filter((x) => x === id)).toHaveLength(1);
+    expect((await downloaded(bob.access, id)).equals(data)).toBe(true);
+  });
+
+  // On disk a part upload lands as its own version; on S3 it reaches the bucket only after its
+  // body is spooled and checked, and the completed upload takes no more parts.
+  it('never lets a re-upload that began before finalize change a byte of the finalized transfer', async () => {
+    const { alice, bob, id, data } = await storedUpload('overlap');
+    const other = randomBytes(20_000);
+    gated.reset();
+    // The re-upload of part 1 with other bytes is streaming into the store...
+    const put = slowPut(relay, alice.access, id, 1, other);
+    await put.write(other.subarray(0, 10_000));
+    await gated.streaming.promise;
+    // ...when finalize runs to the end, using the part recorded before it began.
+    const fin = await call<TransferView>(relay, 'POST', `/api/transfers/upload/${id}/finalize`, {
+      token: alice.access,
+    });
+    expect(fin.status).toBe(200);
+    await put.write(other.subarray(10_000));
+    put.end();
+    const res = await put.response;
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: { code: 'E_TRANSFER_STATE' } });
+    expect((await downloaded(bob.access, id)).equals(data)).toBe(true);
+    if (kind === 'disk') {
+      // Exactly the two finalized parts remain: the losing version was dropped.
+      const files = await listFiles(join(relay.dir, 'blobs', id.slice(0, 2), id));
+      expect(files.map((f) => f.slice(f.lastIndexOf('/') + 1)).sort()).toEqual(['1', '2']);
+    }
+    const parts = await relay.app.container.transfers.parts(id);
+    expect(parts.map((p) => p.sha256)).toEqual([
+      sha256(data.subarray(0, 20_000)),
+      sha256(data.subarray(20_000)),
+    ]);
   });
 });

@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteAccountStore } from '../src/adapters/sqlite/accounts.js';
 import { SqliteAuditLog } from '../src/adapters/sqlite/audit.js';
+import { SqliteEventLog, SqliteKeyWatchers } from '../src/adapters/sqlite/events.js';
+import { SqliteLeaseStore } from '../src/adapters/sqlite/lease.js';
 import { openDatabase } from '../src/adapters/sqlite/db.js';
 import { SqliteKeyDirectory } from '../src/adapters/sqlite/keys.js';
 import { migrations } from '../src/adapters/sqlite/migrations.js';
@@ -22,6 +24,9 @@ recordStoreContract('sqlite', async () => {
       keys: new SqliteKeyDirectory(db),
       transfers: new SqliteTransferStore(db),
       audit: new SqliteAuditLog(db),
+      events: new SqliteEventLog(db),
+      watchers: new SqliteKeyWatchers(db),
+      leases: new SqliteLeaseStore(db),
     },
     cleanup: async () => {
       db.close();

@@ -210,6 +210,28 @@ const cases: Case[] = [
     on: 'none',
     expect: { anon: 401 },
   },
+  {
+    route: 'events',
+    method: 'GET',
+    path: () => '/api/events',
+    on: 'none',
+    expect: { anon: 401, stranger: 200 },
+  },
+  {
+    route: 'notifications',
+    method: 'GET',
+    path: () => '/api/account/notifications',
+    on: 'none',
+    expect: { anon: 401, stranger: 200 },
+  },
+  {
+    route: 'notifications',
+    method: 'PUT',
+    path: () => '/api/account/notifications',
+    body: { emailOnNewTransfer: true },
+    on: 'none',
+    expect: { anon: 401, stranger: 200 },
+  },
 ];
 // Deletion is tested separately (it destroys the fixture); these are public by design.
 const publicRoutes = ['register', 'verifyOtp', 'sendOtp', 'login', 'loginTotp', 'refresh'];
@@ -280,12 +302,46 @@ describe('authorization matrix', () => {
       [admin.access, 404],
       [recipient.access, 403],
       [sender.access, 204],
-      [sender.access, 404],
+      // Revoked: its own users learn so (410 E_REVOKED); everyone else still sees nothing.
+      [sender.access, 410],
+      [recipient.access, 410],
+      [stranger.access, 404],
+      [admin.access, 404],
     ] as const) {
       expect(
         (await call(relay, 'DELETE', `/api/transfers/${id}`, token ? { token } : {})).status,
       ).toBe(status);
     }
+  });
+});
+
+describe('per-user routes', () => {
+  it('show each user only their own transfers, events and audit entries', async () => {
+    const id = (await sendTransfer(relay, sender, [recipient.email])).view.id;
+    await fetch(`${relay.url}/api/transfers/file/${id}`, {
+      headers: { authorization: `Bearer ${recipient.access}` },
+    }).then((r) => r.arrayBuffer());
+    const paths = ['/api/transfers/inbox', '/api/transfers/sent', '/api/audit', '/api/events'];
+    const mentions = async (u: TestUser, path: string) => {
+      const r = await call(relay, 'GET', path, { token: u.access });
+      expect(r.status).toBe(200);
+      return JSON.stringify(r.body).includes(id);
+    };
+    // Positive controls: the parties do see it where they should.
+    expect(await mentions(recipient, '/api/transfers/inbox')).toBe(true);
+    expect(await mentions(recipient, '/api/events')).toBe(true);
+    expect(await mentions(sender, '/api/transfers/sent')).toBe(true);
+    expect(await mentions(sender, '/api/audit')).toBe(true);
+    // The admin role grants no view of other users' transfers.
+    for (const u of [stranger, admin]) {
+      for (const path of paths)
+        expect({ path, seen: await mentions(u, path) }).toEqual({ path, seen: false });
+    }
+    expect(await mentions(sender, '/api/transfers/inbox')).toBe(false);
+    expect(await mentions(recipient, '/api/transfers/sent')).toBe(false);
+    expect((await call(relay, 'GET', '/api/admin/users', { token: recipient.access })).status).toBe(
+      403,
+    );
   });
 });
 
@@ -402,6 +458,8 @@ describe('hostile bodies', () => {
       '/api/transfers/..%2F..%2Fserver-secret',
       '/api/transfers/file/..%2F..%2F..%2Fetc%2Fpasswd',
       '/api/transfers/file/....................',
+      '/api/users/public-key/..%2F..%2Fserver-secret',
+      '/api/users/public-key/%2E%2E',
       `/api/transfers/upload/${created.body.id}/parts/99999999999`,
       `/api/transfers/upload/${created.body.id}/parts/0`,
       `/api/transfers/upload/${created.body.id}/parts/-1`,

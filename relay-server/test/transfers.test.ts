@@ -6,6 +6,7 @@ import type {
   TransferList,
   TransferView,
 } from '../src/contract/index.js';
+import { generateIdentity, signKeyPublication } from '@datacrypt/shared-crypto';
 import { sweep } from '../src/services/sweeper.js';
 import { call, makeUser, startRelay, type TestRelay, type TestUser } from './helpers/relay.js';
 import { putPart, sendTransfer, sha256 } from './helpers/upload.js';
@@ -211,9 +212,49 @@ describe('transfer lifecycle', () => {
     const ids = inbox.body.items.map((t) => t.id);
     expect(ids).not.toContain(a.view.id);
     expect(ids).not.toContain(b.view.id);
-    expect((await download(bob, b.view.id)).status).toBe(404);
+    const revoked = await download(bob, b.view.id);
+    expect(revoked.status).toBe(410);
+    expect(JSON.parse(revoked.bytes.toString())).toMatchObject({ error: { code: 'E_REVOKED' } });
     // Hidden is only hidden: the sender still sees it and bob could still fetch it by id.
     expect((await download(bob, a.view.id)).status).toBe(200);
+  });
+
+  it('keeps a per-user audit log of logins, key changes and transfer created/downloaded/revoked', async () => {
+    const erin = await makeUser(relay, 'erin@example.com');
+    const frank = await makeUser(relay, 'frank@example.com');
+    const rotated = signKeyPublication(generateIdentity(), erin.email, Date.now() + 1000);
+    expect(
+      (await call(relay, 'PUT', '/api/users/public-key', { token: erin.access, body: rotated }))
+        .status,
+    ).toBe(200);
+    const { view } = await sendTransfer(relay, erin, [frank.email]);
+    expect((await download(frank, view.id)).status).toBe(200);
+    expect(
+      (await call(relay, 'DELETE', `/api/transfers/${view.id}`, { token: erin.access })).status,
+    ).toBe(204);
+    const log = async (u: TestUser) =>
+      (await call<{ items: AuditEntry[] }>(relay, 'GET', '/api/audit', { token: u.access })).body
+        .items;
+    // Newest first.
+    expect((await log(erin)).map((e) => [e.type, e.transferId])).toEqual([
+      ['transfer_revoked', view.id],
+      ['transfer_downloaded', view.id],
+      ['transfer_created', view.id],
+      ['key_published', null],
+      ['key_published', null],
+      ['login', null],
+    ]);
+    const erinLog = await log(erin);
+    expect(erinLog.find((e) => e.type === 'transfer_created')?.ip).toBe('127.0.0.1');
+    // The sender is told of the download, not the recipient's address.
+    expect(erinLog.find((e) => e.type === 'transfer_downloaded')?.ip).toBeNull();
+    expect((await log(frank)).map((e) => [e.type, e.transferId])).toEqual([
+      ['transfer_downloaded', view.id],
+      ['key_published', null],
+      ['login', null],
+    ]);
+    // Nobody else's log mentions it.
+    expect((await log(carol)).some((e) => e.transferId === view.id)).toBe(false);
   });
 
   it('pages, filters and searches inbox and sent', async () => {

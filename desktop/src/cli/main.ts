@@ -3,6 +3,7 @@ import { COMMANDS, findCommand } from './commands/index.js';
 import { debugDetails, describeFailure, EXIT, UsageError } from './errors.js';
 import { processIo, type CliIo } from './io.js';
 import { EXIT_STATUS_HELP } from './registry.js';
+import { deliverSignalToCommand } from './signals.js';
 import { versionLine } from './version.js';
 
 /**
@@ -13,7 +14,7 @@ import { versionLine } from './version.js';
 export function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   return [
-    'datacrypt: end-to-end encrypted files, offline (like age)',
+    'datacrypt: end-to-end encrypted file transfer through a relay, and offline files (like age)',
     '',
     'Usage:',
     '  datacrypt <command> [options] [arguments]',
@@ -28,7 +29,16 @@ export function globalHelp(): string {
     '  -h, --help     show this help and exit',
     '  -V, --version  print the version and exit',
     '',
+    'Profile commands (account, relay, keys, contacts, send, inbox, receive, watch) also take',
+    '  --profile DIR  the profile folder (default: $DATACRYPT_PROFILE or the app data folder)',
+    '  --json         one JSON object on stdout, for scripts',
+    '',
     'Example:',
+    '  datacrypt relay set https://relay.example.com',
+    '  datacrypt account register alice@example.com && datacrypt account verify',
+    '  datacrypt account login alice@example.com',
+    '  datacrypt contacts add bob@example.com && datacrypt contacts show bob@example.com',
+    '  datacrypt send report.pdf photos/ --to bob@example.com',
     '  datacrypt keygen -o me.key',
     '  datacrypt encrypt -i me.key -r datacrypt1... -o report.pdf.dcrypt report.pdf',
     '  datacrypt decrypt -i me.key --from datacrypt1... -o report.pdf report.pdf.dcrypt',
@@ -38,6 +48,10 @@ export function globalHelp(): string {
     '',
     'Environment:',
     '  DATACRYPT_DEBUG=1  print stack traces on failure',
+    '  DATACRYPT_PROFILE  the profile folder',
+    '  DATACRYPT_RELAY_URL  the relay of a new profile (default http://localhost:8787)',
+    '  DATACRYPT_PASSWORD, DATACRYPT_CODE  account password / code (else --password-file, a prompt)',
+    '  DATACRYPT_KEYSTORE=file, DATACRYPT_KEYSTORE_PASSPHRASE  key files where no keychain works',
     '  TMPDIR             where decrypt stages a file it writes to stdout',
     '',
     EXIT_STATUS_HELP,
@@ -45,7 +59,29 @@ export function globalHelp(): string {
   ].join('\n');
 }
 
-async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * Moves the profile options given before the command (`datacrypt --profile P --json inbox`) after
+ * it, where the command's parser reads them.
+ */
+function hoistGlobalOptions(argv: readonly string[]): string[] {
+  const globals: string[] = [];
+  let at = 0;
+  while (at < argv.length) {
+    const arg = argv[at] ?? '';
+    if (arg === '--json' || arg.startsWith('--profile=')) {
+      globals.push(arg);
+      at += 1;
+    } else if (arg === '--profile' && at + 1 < argv.length) {
+      globals.push(arg, argv[at + 1] ?? '');
+      at += 2;
+    } else break;
+  }
+  if (globals.length === 0 || at >= argv.length) return [...argv];
+  return [...argv.slice(at), ...globals];
+}
+
+async function dispatch(input: readonly string[], io: CliIo): Promise<number> {
+  const argv = hoistGlobalOptions(input);
   const [first = '', ...rest] = argv;
   if (argv.length === 0) {
     io.stderr.write(globalHelp());
@@ -86,6 +122,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (deliverSignalToCommand(signal)) return;
     io.stderr.write(`\ndatacrypt: E_INTERRUPTED: ${signal}\n`);
     void runInterruptCleanups().finally(() => {
       process.exit(signal === 'SIGINT' ? EXIT.INTERRUPTED : 128 + 15);

@@ -18,3 +18,6 @@ export * from './db/index.js';
 export * from './errors.js';
 export * from './relay/index.js';
 export * from './contacts/index.js';
+export * from './transfers/index.js';
+export * from './realtime/index.js';
+export * from './session/index.js';

@@ -32,9 +32,14 @@ export const ErrorCode = {
   TransferState: 'E_TRANSFER_STATE',
   PartsMissing: 'E_PARTS_MISSING',
   Gone: 'E_GONE',
+  // The sender revoked the transfer (410; E_GONE means it expired).
+  Revoked: 'E_REVOKED',
   DownloadLimit: 'E_DOWNLOAD_LIMIT',
   RangeNotSatisfiable: 'E_RANGE_NOT_SATISFIABLE',
   Storage: 'E_STORAGE',
+  // Realtime: an access token expired on a live socket and was not renewed in time.
+  TokenExpired: 'E_TOKEN_EXPIRED',
+  ShuttingDown: 'E_SHUTTING_DOWN',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -27,6 +27,8 @@ export const Routes = {
   audit: '/api/audit',
   invite: '/api/invite/send',
   adminUsers: '/api/admin/users',
+  events: '/api/events',
+  notifications: '/api/account/notifications',
 } as const;
 
 export type RouteName = keyof typeof Routes;

@@ -23,7 +23,7 @@ import {
 import { AppError } from '../errors.js';
 import { BlobIntegrityError, type AuditRecord, type TransferRecord } from '../ports.js';
 import { newId } from '../services/crypto.js';
-import { purge } from '../services/sweeper.js';
+import { finishDeletion } from '../services/sweeper.js';
 import { parseRange, partLength, toView } from '../services/transfer-view.js';
 import { bearer, currentUser, requireUser, type AuthUser } from './auth.js';
 
@@ -78,18 +78,50 @@ const ciphertext = Type.Unsafe<Readable>({
   description: 'ciphertext bytes',
 });
 
+const revokedError = () => new AppError(ErrorCode.Revoked, 'the sender revoked this transfer');
+const closedError = () =>
+  new AppError(
+    ErrorCode.TransferState,
+    'the upload is being finalized; its parts can no longer change',
+  );
+
 /**
  * Loads a transfer the user may see. Strangers get the same 404 as for a missing id, and
- * recipients see nothing before finalize, so ids leak nothing.
+ * recipients see nothing before finalize, so ids leak nothing. Its sender and recipients get 410:
+ * E_REVOKED once the sender revoked it (until it would have expired), E_GONE while an expired
+ * transfer waits for the sweeper.
  */
 async function load(c: Container, id: string, user: AuthUser): Promise<[TransferRecord, Role]> {
   const t = await c.transfers.get(id);
-  if (t !== undefined && !t.deleting) {
-    if (t.senderId === user.id) return [t, 'sender'];
-    const r = t.recipients.find((x) => x.userId === user.id);
-    if (r !== undefined && t.status === 'ready') return [t, 'recipient'];
+  if (t !== undefined) {
+    const role: Role | undefined =
+      t.senderId === user.id
+        ? 'sender'
+        : t.status === 'ready' && t.recipients.some((x) => x.userId === user.id)
+          ? 'recipient'
+          : undefined;
+    if (role !== undefined) {
+      if (t.revokedAt !== null) throw revokedError();
+      if (t.deleting) throw new AppError(ErrorCode.Gone, 'transfer has expired');
+      return [t, role];
+    }
   }
   throw new AppError(ErrorCode.NotFound, 'no such transfer');
+}
+
+/** Part numbers (at most 20) not stored yet, and the bytes stored. */
+function missingParts(t: TransferRecord, parts: readonly { n: number; size: number }[]) {
+  const have = new Set(parts.map((p) => p.n));
+  const missing: number[] = [];
+  for (let n = 1; n <= t.partCount && missing.length < 20; n++) if (!have.has(n)) missing.push(n);
+  const stored = parts.reduce((sum, p) => sum + p.size, 0);
+  if (missing.length > 0 || stored !== t.size) {
+    return new AppError(
+      ErrorCode.PartsMissing,
+      `parts missing: ${missing.join(', ')} (stored ${stored} of ${t.size} bytes)`,
+    );
+  }
+  return null;
 }
 
 function only(role: Role, wanted: Role): void {
@@ -102,18 +134,44 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
   const audit = (userId: string, type: AuditRecord['type'], ip: string, transferId: string) =>
     c.audit.append({ userId, type, at: c.now(), ip, transferId });
 
+  /** The transfer as it is now, when it was revoked or deleted meanwhile; undefined if live. */
   const revokedMeanwhile = async (id: string) => {
     const now = await c.transfers.get(id);
-    return now === undefined || now.deleting;
+    return now === undefined || now.deleting || now.revokedAt !== null
+      ? { revoked: now?.revokedAt != null }
+      : undefined;
   };
-  /** Deletes what a part upload stored for a transfer revoked meanwhile; the error to answer. */
-  const discardRevoked = async (t: TransferRecord, log: FastifyBaseLogger) => {
+  /**
+   * Deletes what a part upload or finalize stored for a transfer revoked (or expired) meanwhile;
+   * returns the error to answer. The record is marked blob-delete-pending first, so if the store
+   * fails now the sweeper retries until the blob is gone.
+   */
+  const discardRevoked = async (
+    t: TransferRecord,
+    gone: { revoked: boolean },
+    log: FastifyBaseLogger,
+  ) => {
     try {
-      await c.blobs.delete(t.id, t.blobHandle);
+      await c.transfers.markDeleting(t.id);
+      const current = await c.transfers.get(t.id);
+      if (current !== undefined) await finishDeletion(c, current);
+      else await c.blobs.delete(t.id, t.blobHandle);
     } catch (err) {
-      log.error({ err, transferId: t.id }, 'could not delete a part of a revoked transfer');
+      log.warn(
+        { err, transferId: t.id },
+        'blob of a revoked transfer not deleted yet; sweeper retries',
+      );
     }
-    return new AppError(ErrorCode.Gone, 'the transfer was revoked meanwhile');
+    return gone.revoked
+      ? revokedError()
+      : new AppError(ErrorCode.Gone, 'the transfer expired meanwhile');
+  };
+
+  /** Removes the empty upload begun for a record that was not created. */
+  const discardEmpty = async (id: string, handle: string | null, log: FastifyBaseLogger) => {
+    await c.blobs.delete(id, handle).catch((err: unknown) => {
+      log.warn({ err, transferId: id }, 'empty upload left in blob store');
+    });
   };
 
   // Part bodies are handed to the blob store as a stream; they are never buffered whole.
@@ -176,13 +234,16 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
         }
         return { userId: a.id, email: a.email, hidden: false, downloadedAt: null, receipt: null };
       });
-      const used = await c.transfers.usedBytes(user.id);
-      if (used + body.size > cfg.quotaBytes) {
-        throw new AppError(
+      const overQuota = async () => {
+        const used = await c.transfers.usedBytes(user.id);
+        return new AppError(
           ErrorCode.QuotaExceeded,
           `storage quota exceeded: ${used} of ${cfg.quotaBytes} bytes in use`,
         );
-      }
+      };
+      // Early answer without touching the blob store; `create` below is the atomic check.
+      if ((await c.transfers.usedBytes(user.id)) + body.size > cfg.quotaBytes)
+        throw await overQuota();
       const id = newId();
       let handle: string | null;
       try {
@@ -200,6 +261,8 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
         partCount,
         status: 'uploading',
         deleting: false,
+        revokedAt: null,
+        finalizingAt: null,
         createdAt: now,
         finalizedAt: null,
         expiresAt: now + expiresIn * 1000,
@@ -208,11 +271,16 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
         blobHandle: handle,
         recipients: recipientRecords,
       };
+      let created: boolean;
       try {
-        await c.transfers.create(record);
+        created = await c.transfers.create(record, cfg.quotaBytes);
       } catch (err) {
-        await c.blobs.delete(id, handle).catch(() => undefined);
+        await discardEmpty(id, handle, request.log);
         throw err;
+      }
+      if (!created) {
+        await discardEmpty(id, handle, request.log);
+        throw await overQuota();
       }
       await audit(user.id, 'transfer_created', request.ip, id);
       return reply.status(201).send(toView(record, user.id, now));
@@ -243,6 +311,7 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
       only(role, 'sender');
       if (t.status !== 'uploading')
         throw new AppError(ErrorCode.TransferState, 'transfer is already finalized');
+      if (t.finalizingAt !== null) throw closedError();
       if (t.expiresAt <= c.now()) throw new AppError(ErrorCode.Gone, 'transfer has expired');
       const n = request.params.n;
       if (n > t.partCount)
@@ -267,7 +336,8 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
         }
         // A revoke during the body may have pulled the blob out from under the store. Checked
         // before the disconnect case: whatever stored part the revoke missed must go either way.
-        if (await revokedMeanwhile(t.id)) throw await discardRevoked(t, request.log);
+        const gone = await revokedMeanwhile(t.id);
+        if (gone !== undefined) throw await discardRevoked(t, gone, request.log);
         // The client went away mid-body (nobody to answer). Not `raw.destroyed`: a fully received
         // body is auto-destroyed too, and a store failing after that is a 503, not a 500.
         if (!request.raw.complete) throw err;
@@ -276,10 +346,16 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
         stopWatching();
       }
       if (!(await c.transfers.putPart(t.id, { n, size, sha256, etag }))) {
-        // Revoked while the body streamed. The revoke's blob delete may have run before this part
-        // landed (recreating what it removed), and no record will lead the sweeper here: delete
-        // it now.
-        throw await discardRevoked(t, request.log);
+        // Revoked while the body streamed: the revoke's blob delete may have run before this part
+        // landed, so delete again.
+        const gone = await revokedMeanwhile(t.id);
+        if (gone !== undefined) throw await discardRevoked(t, gone, request.log);
+        // Closed by finalize while the body streamed: finalize uses the versions recorded before
+        // it began, so this one is dropped and never replaces a byte of the transfer.
+        await c.blobs.discardPart?.(t.id, t.blobHandle, n, etag).catch((err: unknown) => {
+          request.log.warn({ err, transferId: t.id }, 'unrecorded part version left until delete');
+        });
+        throw closedError();
       }
       return { n, size, sha256 };
     },
@@ -327,27 +403,41 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
       only(role, 'sender');
       if (t.status === 'ready') return toView(t, user.id, c.now());
       if (t.expiresAt <= c.now()) throw new AppError(ErrorCode.Gone, 'transfer has expired');
-      const parts = await c.transfers.parts(t.id);
-      const have = new Set(parts.map((p) => p.n));
-      const missing: number[] = [];
-      for (let n = 1; n <= t.partCount && missing.length < 20; n++)
-        if (!have.has(n)) missing.push(n);
-      const stored = parts.reduce((sum, p) => sum + p.size, 0);
-      if (missing.length > 0 || stored !== t.size) {
-        throw new AppError(
-          ErrorCode.PartsMissing,
-          `parts missing: ${missing.join(', ')} (stored ${stored} of ${t.size} bytes)`,
-        );
+      if (t.finalizingAt === null) {
+        // Missing parts are answered without closing the upload, so the client can still send them.
+        const early = missingParts(t, await c.transfers.parts(t.id));
+        if (early !== null) throw early;
+        // From here on no part write can be recorded: the parts read below are final.
+        if (!(await c.transfers.beginFinalize(t.id, c.now()))) {
+          const gone = await revokedMeanwhile(t.id);
+          if (gone !== undefined)
+            throw gone.revoked
+              ? revokedError()
+              : new AppError(ErrorCode.Gone, 'transfer has expired');
+          const now = await c.transfers.get(t.id);
+          if (now?.status === 'ready') return toView(now, user.id, c.now());
+          // Else another finalize call began first; finishing it here too is idempotent.
+        }
       }
+      const parts = await c.transfers.parts(t.id);
+      const incomplete = missingParts(t, parts);
+      if (incomplete !== null) throw incomplete;
       try {
         await c.blobs.complete(t.id, t.blobHandle, parts, t);
       } catch (err) {
-        if (await revokedMeanwhile(t.id)) throw await discardRevoked(t, request.log);
+        const gone = await revokedMeanwhile(t.id);
+        if (gone !== undefined) throw await discardRevoked(t, gone, request.log);
+        const now = await c.transfers.get(t.id);
+        if (now?.status === 'ready') return toView(now, user.id, c.now());
         throw storageError(err);
       }
       if (!(await c.transfers.finalize(t.id, c.now()))) {
         // A revoke's blob delete may have run before `complete` created the object: delete it.
-        if (await revokedMeanwhile(t.id)) throw await discardRevoked(t, request.log);
+        const gone = await revokedMeanwhile(t.id);
+        if (gone !== undefined) throw await discardRevoked(t, gone, request.log);
+        const now = await c.transfers.get(t.id);
+        // A concurrent finalize of the same upload won: same parts, same result.
+        if (now?.status === 'ready') return toView(now, user.id, c.now());
         throw new AppError(ErrorCode.TransferState, 'transfer changed during finalize');
       }
       const ready = await c.transfers.get(t.id);
@@ -454,10 +544,18 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
         // A download is counted when it starts at byte 0; resuming further in needs a started one.
         if (start === 0) {
           if (!(await c.transfers.recordDownload(t.id, user.id, c.now()))) {
+            if ((await revokedMeanwhile(t.id))?.revoked === true) throw revokedError();
             throw new AppError(ErrorCode.DownloadLimit, 'download limit reached');
           }
           await audit(user.id, 'transfer_downloaded', request.ip, t.id);
-          await audit(t.senderId, 'transfer_downloaded', request.ip, t.id);
+          // The sender learns that and when, not from where: the recipient's address stays theirs.
+          await c.audit.append({
+            userId: t.senderId,
+            type: 'transfer_downloaded',
+            at: c.now(),
+            ip: null,
+            transferId: t.id,
+          });
           c.bus.emit('transfer:downloaded', {
             transferId: t.id,
             senderId: t.senderId,
@@ -544,7 +642,8 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
     {
       onRequest: auth,
       schema: {
-        summary: 'Sender revokes (or cancels) a transfer; ciphertext and record are deleted',
+        summary:
+          'Sender revokes (or cancels) a transfer: never served again (410 E_REVOKED), ciphertext deleted',
         tags: ['transfers'],
         security: bearer,
         params: TransferIdParams,
@@ -555,10 +654,13 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
       const user = currentUser(request);
       const [t, role] = await load(c, request.params.transferId, user);
       only(role, 'sender');
+      const revokedAt = c.now();
+      // One write revokes (never served again) and marks the blob for deletion; the rest can fail.
+      if (!(await c.transfers.revoke(t.id, revokedAt))) throw revokedError();
       try {
-        await purge(c, t);
+        await finishDeletion(c, { ...t, deleting: true, revokedAt });
       } catch (err) {
-        throw storageError(err);
+        request.log.warn({ err, transferId: t.id }, 'blob delete pending; the sweeper retries');
       }
       await audit(user.id, 'transfer_revoked', request.ip, t.id);
       if (t.status === 'ready') {

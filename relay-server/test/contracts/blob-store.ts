@@ -50,6 +50,11 @@ export function blobStoreContract(
       return { key, handle, layout };
     }
 
+    it('answers ping while the store is reachable (/readyz)', async () => {
+      expect(typeof store.ping).toBe('function');
+      await expect(store.ping?.()).resolves.toBeUndefined();
+    });
+
     it('stores parts and reads the whole object and ranges across part boundaries', async () => {
       const data = randomBytes(partSize * 2 + 1234);
       const { key, layout } = await upload(data);

@@ -29,6 +29,11 @@ export function mailerContract(
       await cleanup();
     });
 
+    it('answers ping while the destination is reachable (/readyz)', async () => {
+      expect(typeof mailer.ping).toBe('function');
+      await expect(mailer.ping?.()).resolves.toBeUndefined();
+    });
+
     it('delivers to, from, subject and a UTF-8 body', async () => {
       await mailer.send({
         to: 'alice@example.com',

@@ -3,7 +3,10 @@ import type { Ports } from '../../src/container.js';
 import type { Account, TransferRecord } from '../../src/ports.js';
 import { newId } from '../../src/services/crypto.js';
 
-type Records = Pick<Ports, 'accounts' | 'tokens' | 'keys' | 'transfers' | 'audit'>;
+type Records = Pick<
+  Ports,
+  'accounts' | 'tokens' | 'keys' | 'transfers' | 'audit' | 'events' | 'watchers' | 'leases'
+>;
 
 function account(email: string): Account {
   return {
@@ -36,6 +39,8 @@ function transfer(
     partCount: 2,
     status: 'uploading',
     deleting: false,
+    revokedAt: null,
+    finalizingAt: null,
     createdAt: 10_000,
     finalizedAt: null,
     expiresAt: 1_000_000,
@@ -158,13 +163,14 @@ export function recordStoreContract(
       expect(await s.tokens.isFamilyActive(other)).toBe(false);
     });
 
-    it('TokenStore: attempt counters slide and clear', async () => {
+    it('TokenStore: attempt windows slide and clear', async () => {
       const key = `k-${newId()}`;
-      expect(await s.tokens.hitAttempt(key, 1000, 100)).toBe(1);
-      expect(await s.tokens.hitAttempt(key, 1050, 100)).toBe(2);
-      expect(await s.tokens.countAttempts(key, 1120, 100)).toBe(1);
+      expect(await s.tokens.tryAttempt(key, 1000, 100, 1)).toBe(true);
+      expect(await s.tokens.tryAttempt(key, 1050, 100, 1)).toBe(false);
+      // The first hit has left the window.
+      expect(await s.tokens.tryAttempt(key, 1101, 100, 1)).toBe(true);
       await s.tokens.clearAttempts(key);
-      expect(await s.tokens.countAttempts(key, 1120, 100)).toBe(0);
+      expect(await s.tokens.tryAttempt(key, 1110, 100, 1)).toBe(true);
     });
 
     it('TokenStore: attempts are reserved atomically, never beyond the limit', async () => {
@@ -172,15 +178,20 @@ export function recordStoreContract(
       expect(await s.tokens.tryAttempt(key, 1000, 100, 2)).toBe(true);
       expect(await s.tokens.tryAttempt(key, 1010, 100, 2)).toBe(true);
       expect(await s.tokens.tryAttempt(key, 1020, 100, 2)).toBe(false);
-      expect(await s.tokens.countAttempts(key, 1020, 100)).toBe(2);
       // The window slides: the first hit has left it.
       expect(await s.tokens.tryAttempt(key, 1100, 100, 2)).toBe(true);
+      // The refused attempt added nothing: hits at 1010 and 1100 remain, room for a third only.
+      expect(await s.tokens.tryAttempt(key, 1100, 100, 3)).toBe(true);
+      expect(await s.tokens.tryAttempt(key, 1100, 100, 3)).toBe(false);
       const burst = `b-${newId()}`;
       const granted = await Promise.all(
         Array.from({ length: 8 }, () => s.tokens.tryAttempt(burst, 2000, 100, 3)),
       );
-      expect(granted.filter(Boolean).length).toBeLessThanOrEqual(3);
-      expect(await s.tokens.countAttempts(burst, 2000, 100)).toBe(granted.filter(Boolean).length);
+      const n = granted.filter(Boolean).length;
+      expect(n).toBeLessThanOrEqual(3);
+      // Exactly the granted hits were kept: room for one more beyond them, not two.
+      expect(await s.tokens.tryAttempt(burst, 2000, 100, n + 1)).toBe(true);
+      expect(await s.tokens.tryAttempt(burst, 2000, 100, n + 1)).toBe(false);
     });
 
     it('KeyDirectory: history oldest first, lookup of who has keys', async () => {
@@ -219,8 +230,21 @@ export function recordStoreContract(
       const page = { limit: 10, offset: 0 };
       expect((await s.transfers.listInbox(r1.id, page, 20_000)).total).toBe(0);
       expect((await s.transfers.listSent(sender.id, page, 20_000)).total).toBe(1);
+      // finalize needs beginFinalize, which closes the upload to part writes.
+      expect(await s.transfers.finalize(t.id, 20_000)).toBe(false);
+      expect(await s.transfers.beginFinalize(t.id, 19_999)).toBe(true);
+      expect(await s.transfers.beginFinalize(t.id, 19_999)).toBe(false);
+      expect(await s.transfers.putPart(t.id, { n: 1, size: 60, sha256: 'z', etag: 'late' })).toBe(
+        false,
+      );
+      expect((await s.transfers.parts(t.id)).map((p) => p.etag)).toEqual(['e1', 'e2']);
+      expect(await s.transfers.get(t.id)).toMatchObject({
+        status: 'uploading',
+        finalizingAt: 19_999,
+      });
       expect(await s.transfers.finalize(t.id, 20_000)).toBe(true);
       expect(await s.transfers.finalize(t.id, 20_001)).toBe(false);
+      expect(await s.transfers.beginFinalize(t.id, 20_002)).toBe(false);
       expect((await s.transfers.listInbox(r1.id, page, 20_000)).items[0]?.id).toBe(t.id);
       expect(await s.transfers.recordDownload(t.id, r1.id, 21_000)).toBe(true);
       expect(await s.transfers.recordDownload(t.id, r2.id, 21_000)).toBe(false);
@@ -281,6 +305,65 @@ export function recordStoreContract(
       expect(await s.transfers.parts(live.id)).toEqual([]);
     });
 
+    it('TransferStore: create within a quota is atomic', async () => {
+      const sender = account(`c-${newId().toLowerCase()}@example.com`);
+      expect(await s.transfers.create(transfer(sender, [], { size: 600 }), 1000)).toBe(true);
+      expect(await s.transfers.create(transfer(sender, [], { size: 401 }), 1000)).toBe(false);
+      expect(await s.transfers.usedBytes(sender.id)).toBe(600);
+      const burst = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          s.transfers.create(transfer(sender, [], { size: 100 }), 1000),
+        ),
+      );
+      const granted = burst.filter(Boolean).length;
+      expect(granted).toBeLessThanOrEqual(4);
+      expect(await s.transfers.usedBytes(sender.id)).toBe(600 + granted * 100);
+      expect((await s.transfers.listSent(sender.id, { limit: 50, offset: 0 }, 0)).total).toBe(
+        1 + granted,
+      );
+    });
+
+    it('TransferStore: revoke keeps a tombstone that nothing counts, lists or serves', async () => {
+      const sender = account(`v-${newId().toLowerCase()}@example.com`);
+      const r = account(`w-${newId().toLowerCase()}@example.com`);
+      const t = transfer(sender, [r], { size: 50 });
+      await s.transfers.create(t);
+      await s.transfers.putPart(t.id, { n: 1, size: 50, sha256: 'a', etag: 'e1' });
+      await s.transfers.beginFinalize(t.id, 11_000);
+      await s.transfers.finalize(t.id, 11_000);
+      expect(await s.transfers.usedBytes(sender.id)).toBe(50);
+      expect(await s.transfers.revoke(t.id, 12_000)).toBe(true);
+      expect(await s.transfers.revoke(t.id, 12_001)).toBe(false);
+      expect(await s.transfers.get(t.id)).toMatchObject({ revokedAt: 12_000, deleting: true });
+      expect(await s.transfers.usedBytes(sender.id)).toBe(0);
+      expect(await s.transfers.recordDownload(t.id, r.id, 12_500)).toBe(false);
+      const page = { limit: 10, offset: 0 };
+      expect((await s.transfers.listInbox(r.id, page, 12_500)).total).toBe(0);
+      expect((await s.transfers.listSent(sender.id, page, 12_500)).total).toBe(0);
+      // Blob delete pending: the sweeper finds it.
+      expect((await s.transfers.sweepable(12_500, 0, 100)).map((x) => x.id)).toContain(t.id);
+      await s.transfers.keepTombstone(t.id);
+      expect(await s.transfers.get(t.id)).toMatchObject({ revokedAt: 12_000, deleting: false });
+      expect(await s.transfers.parts(t.id)).toEqual([]);
+      expect((await s.transfers.sweepable(12_500, 0, 100)).map((x) => x.id)).not.toContain(t.id);
+      // A cancelled upload's tombstone is not an abandoned upload: the sweeper leaves it be.
+      const cancelled = transfer(sender, [r], { createdAt: 10_000 });
+      await s.transfers.create(cancelled);
+      await s.transfers.revoke(cancelled.id, 12_000);
+      await s.transfers.keepTombstone(cancelled.id);
+      expect((await s.transfers.sweepable(12_500, 20_000, 100)).map((x) => x.id)).not.toContain(
+        cancelled.id,
+      );
+      await s.transfers.remove(cancelled.id);
+      // Once it would have expired, the tombstone goes too.
+      expect((await s.transfers.sweepable(t.expiresAt, 0, 100)).map((x) => x.id)).toContain(t.id);
+      await s.transfers.remove(t.id);
+    });
+
+    it('TransferStore: ping resolves while the store is reachable (/readyz)', async () => {
+      await expect(s.transfers.ping()).resolves.toBeUndefined();
+    });
+
     it('AuditLog: per user, newest first, paged', async () => {
       const user = newId();
       for (let i = 0; i < 3; i++) {
@@ -301,6 +384,105 @@ export function recordStoreContract(
       });
       expect((await s.audit.list(user, 2, 0)).map((e) => e.at)).toEqual([2, 1]);
       expect((await s.audit.list(user, 2, 2)).map((e) => e.at)).toEqual([0]);
+    });
+
+    it('AccountStore: the new-transfer mail preference defaults to on and can be turned off', async () => {
+      const a = account(`p-${newId().toLowerCase()}@example.com`);
+      await s.accounts.create(a);
+      expect((await s.accounts.byId(a.id))?.emailOnNewTransfer).toBe(true);
+      await s.accounts.update(a.id, { emailOnNewTransfer: false });
+      expect((await s.accounts.byId(a.id))?.emailOnNewTransfer).toBe(false);
+      await s.accounts.update(a.id, { emailOnNewTransfer: true });
+      expect((await s.accounts.byEmail(a.email))?.emailOnNewTransfer).toBe(true);
+    });
+
+    it('EventLog: per-user cursors increase, after() pages in order, users are isolated', async () => {
+      const [u, v] = [newId(), newId()];
+      const first = await s.events.append(
+        [u, v],
+        'transfer:new',
+        { transferId: 't1', size: 5 },
+        100,
+      );
+      expect(first).toHaveLength(2);
+      const second = await s.events.append([u], 'transfer:revoked', { transferId: 't1' }, 200);
+      const third = await s.events.append([u], 'key:changed', { userId: v, fingerprint: 'f' }, 300);
+      const all = await s.events.after(u, null, 10);
+      expect(all.map((e) => [e.event, e.payload, e.at])).toEqual([
+        ['transfer:new', { transferId: 't1', size: 5 }, 100],
+        ['transfer:revoked', { transferId: 't1' }, 200],
+        ['key:changed', { userId: v, fingerprint: 'f' }, 300],
+      ]);
+      expect(all.map((e) => e.cursor)).toEqual([first[0], second[0], third[0]]);
+      const nums = all.map((e) => BigInt(e.cursor));
+      expect(nums).toEqual([...nums].sort((x, y) => (x < y ? -1 : 1)));
+      expect(new Set(nums).size).toBe(3);
+      expect((await s.events.after(u, first[0] ?? null, 1)).map((e) => e.cursor)).toEqual(second);
+      expect(await s.events.after(u, third[0] ?? null, 10)).toEqual([]);
+      const forV = await s.events.after(v, null, 10);
+      expect(forV.map((e) => [e.event, e.cursor])).toEqual([['transfer:new', first[1]]]);
+    });
+
+    it('EventLog: concurrent appends for one user are all readable, none behind a cursor', async () => {
+      const u = newId();
+      const appended = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          s.events.append([u], 'transfer:new', { transferId: `t${i}`, size: i }, 1000 + i),
+        ),
+      );
+      const read = await s.events.after(u, null, 100);
+      expect(read).toHaveLength(20);
+      expect(new Set(read.map((e) => e.cursor))).toEqual(new Set(appended.flat()));
+    });
+
+    it('EventLog: prune drops events logged before a time', async () => {
+      const u = newId();
+      await s.events.append([u], 'transfer:expired', { transferId: 'old' }, 10);
+      await s.events.append([u], 'transfer:expired', { transferId: 'new' }, 10_000_000);
+      expect(await s.events.prune(1000)).toBeGreaterThanOrEqual(1);
+      expect((await s.events.after(u, null, 10)).map((e) => e.payload)).toEqual([
+        { transferId: 'new' },
+      ]);
+    });
+
+    it('KeyWatchers: idempotent pairs, never yourself', async () => {
+      const [subject, w1, w2] = [newId(), newId(), newId()];
+      await s.watchers.watch([{ watcherId: w1, subjectId: subject }], 1);
+      await s.watchers.watch(
+        [
+          { watcherId: w1, subjectId: subject },
+          { watcherId: w2, subjectId: subject },
+          { watcherId: subject, subjectId: subject },
+          { watcherId: subject, subjectId: w1 },
+        ],
+        2,
+      );
+      await s.watchers.watch([], 3);
+      expect((await s.watchers.watchersOf(subject)).sort()).toEqual([w1, w2].sort());
+      expect(await s.watchers.watchersOf(w1)).toEqual([subject]);
+      expect(await s.watchers.watchersOf(newId())).toEqual([]);
+    });
+
+    it('LeaseStore: one holder at a time, renewable, lapses after its ttl, safe release', async () => {
+      const name = `lease-${newId()}`;
+      expect(await s.leases.acquire(name, 'a', 1000, 10_000)).toBe(true);
+      expect(await s.leases.acquire(name, 'b', 1000, 10_500)).toBe(false);
+      expect(await s.leases.acquire(name, 'a', 1000, 10_900)).toBe(true); // renewed to 11_900
+      expect(await s.leases.acquire(name, 'b', 1000, 11_500)).toBe(false);
+      // 'a' crashed: its lease lapses and 'b' takes over.
+      expect(await s.leases.acquire(name, 'b', 1000, 12_000)).toBe(true);
+      await s.leases.release(name, 'a'); // not a's any more: must not free b's lease
+      expect(await s.leases.acquire(name, 'a', 1000, 12_100)).toBe(false);
+      await s.leases.release(name, 'b');
+      expect(await s.leases.acquire(name, 'a', 1000, 12_200)).toBe(true);
+    });
+
+    it('LeaseStore: of concurrent acquirers of a free lease exactly one wins', async () => {
+      const name = `race-${newId()}`;
+      const wins = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => s.leases.acquire(name, `h${i}`, 5000, 50_000)),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
     });
   });
 }

@@ -101,6 +101,10 @@ export class GatedBlobStore implements BlobStore {
     return this.inner.read(key, layout, start, end);
   }
 
+  async discardPart(key: string, handle: string | null, n: number, etag: string) {
+    await this.inner.discardPart?.(key, handle, n, etag);
+  }
+
   delete(key: string, handle: string | null) {
     return this.inner.delete(key, handle);
   }

@@ -35,7 +35,8 @@ export async function startRelay(
     DATACRYPT_MIN_PART_SIZE: '1024',
     ...env,
   });
-  const mailer = new MemoryMailer();
+  // A MemoryMailer subclass passed in (e.g. one that also delivers over SMTP) is the relay's mailer.
+  const mailer = options.mailer instanceof MemoryMailer ? options.mailer : new MemoryMailer();
   const clock = { offsetMs: 0 };
   const app = await build(config, {
     mailer,

@@ -28,7 +28,7 @@ export async function putPart(
 
 /** Creates, uploads every part and finalizes; returns the view and the ciphertext bytes. */
 export async function sendTransfer(
-  relay: TestRelay,
+  relay: Pick<TestRelay, 'url'>,
   sender: TestUser,
   recipients: string[],
   opts: { size?: number; partSize?: number; maxDownloads?: number; expiresInSeconds?: number } = {},

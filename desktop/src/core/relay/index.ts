@@ -10,3 +10,10 @@ export {
   type LoginOutcome,
   type SecondFactor,
 } from './relay-client.js';
+export {
+  TransfersClient,
+  EventEnvelope,
+  type EventsPage,
+  type CreateTransferInput,
+  type DownloadStream,
+} from './transfers-client.js';

@@ -1,9 +1,12 @@
 import {
   AcceptedResponse,
+  MeResponse,
   PublicKeyResponse,
   Routes,
   TokenPair,
+  TotpEnableResponse,
   TotpRequired,
+  TotpSetupResponse,
   VerifiedResponse,
 } from '@datacrypt/relay-server/contract';
 import { Value } from '@sinclair/typebox/value';
@@ -303,6 +306,41 @@ export class RelayClient {
   }
 
   /**
+   * A valid access token of the session (refreshed first when near expiry), for transports this
+   * client does not wrap: streamed part uploads, ranged downloads, the Socket.IO handshake.
+   * E_AUTH_REQUIRED when logged out.
+   * @example
+   * const token = await client.sessionAccessToken();
+   */
+  sessionAccessToken(): Promise<string> {
+    return this.accessToken('session');
+  }
+
+  /**
+   * When the session's access token expires (ms since the epoch), or null when there is none yet.
+   * @example
+   * const renewIn = (client.accessTokenExpiresAt ?? 0) - Date.now();
+   */
+  get accessTokenExpiresAt(): number | null {
+    return this.session?.accessToken == null ? null : this.session.accessTokenExpiresAt;
+  }
+
+  /**
+   * An authorized JSON call on the session (token refresh and one retry on E_AUTH_INVALID), for
+   * sibling clients of other route groups (`TransfersClient`).
+   * @example
+   * const { body } = await client.authorizedCall({ method: 'GET', route: Routes.inbox });
+   */
+  authorizedCall(call: RelayCall): Promise<{ status: number; body: unknown }> {
+    return this.authorized(call);
+  }
+
+  /** Per-call timeout and fetch of this client, for sibling clients. */
+  get httpSettings(): Readonly<HttpSettings> {
+    return this.http;
+  }
+
+  /**
    * Ends the session on the relay and forgets it here and in the KeyStore (also when the relay
    * cannot be reached; that error is then thrown). Nothing happens when logged out.
    * @example
@@ -364,5 +402,73 @@ export class RelayClient {
       });
     }
     return entry;
+  }
+
+  /**
+   * The session's account as the relay sees it (id, email, role, TOTP state, quota).
+   * @example
+   * const { id, totpEnabled } = await client.me();
+   */
+  async me(): Promise<MeResponse> {
+    const { body } = await this.authorized({ method: 'GET', route: Routes.me });
+    return expectBody(MeResponse, body, Routes.me);
+  }
+
+  /**
+   * Starts TOTP enrolment: a fresh secret and its `otpauth://` URL to show as a QR code; confirm
+   * with `totpEnable`. E_TOTP_ALREADY_ENABLED when it is on.
+   * @example
+   * const { otpauthUrl, secret } = await client.totpSetup();
+   */
+  async totpSetup(): Promise<{ secret: string; otpauthUrl: string }> {
+    const { body } = await this.authorized({ method: 'POST', route: Routes.totpSetup });
+    return expectBody(TotpSetupResponse, body, Routes.totpSetup);
+  }
+
+  /**
+   * Confirms TOTP enrolment with a current code; returns the one-time recovery codes (shown once).
+   * E_TOTP_INVALID for a wrong code.
+   * @example
+   * const codes = await client.totpEnable('123456');
+   */
+  async totpEnable(code: string): Promise<string[]> {
+    const { body } = await this.authorized({
+      method: 'POST',
+      route: Routes.totpEnable,
+      body: { code },
+      secrets: [code],
+    });
+    return expectBody(TotpEnableResponse, body, Routes.totpEnable).recoveryCodes;
+  }
+
+  /**
+   * Turns TOTP off; needs the password and a current code.
+   * @example
+   * await client.totpDisable(password, '123456');
+   */
+  async totpDisable(password: string, code: string): Promise<void> {
+    await this.authorized({
+      method: 'POST',
+      route: Routes.totpDisable,
+      body: { password, code },
+      secrets: [password, code],
+    });
+  }
+
+  /**
+   * Changes the password. The relay revokes every other session and answers with a new session,
+   * which replaces this one (and its refresh token in the KeyStore).
+   * @example
+   * await client.changePassword(oldPassword, newPassword);
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    const session = this.requireSession(Routes.password);
+    const { body } = await this.authorized({
+      method: 'POST',
+      route: Routes.password,
+      body: { currentPassword, newPassword },
+      secrets: [currentPassword, newPassword],
+    });
+    await this.adopt(session.email, expectBody(TokenPair, body, Routes.password));
   }
 }

@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import {
+  access,
+  mkdir,
+  open,
+  readdir,
+  rename,
+  rm,
+  stat,
+  unlink,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,7 +26,16 @@ function checkKey(key: string): string {
   return key;
 }
 
-/** Parts live as separate files (`<root>/<ab>/<key>/<n>`); reads stitch them, so finalize is O(1). */
+// Versions are generated here, never taken from a client.
+const VERSION = /^[0-9a-f]{16}$/;
+
+/**
+ * Parts live as separate files (`<root>/<ab>/<key>/<n>`); reads stitch them, so finalize is cheap.
+ * Each upload of part n lands as its own version `<n>.<version>` (the etag), and only `complete`
+ * renames the versions the record names to `<n>`: a part upload that loses a race with finalize
+ * can never replace a byte of a finalized transfer. The folder is made by `begin` and never
+ * re-made by a part upload, so a part arriving after `delete` fails instead of leaving an orphan.
+ */
 export class DiskBlobStore implements BlobStore {
   /** Parts are written here first; keys cannot start with '.', so it never clashes with a blob. */
   private readonly incoming: string;
@@ -34,9 +54,9 @@ export class DiskBlobStore implements BlobStore {
     return join(this.root, safe.slice(0, 2), safe);
   }
 
-  begin(key: string): Promise<string | null> {
-    checkKey(key);
-    return Promise.resolve(null);
+  async begin(key: string): Promise<string | null> {
+    await mkdir(this.dir(key), { recursive: true });
+    return null;
   }
 
   async putPart(
@@ -48,23 +68,55 @@ export class DiskBlobStore implements BlobStore {
   ): Promise<{ etag: string }> {
     if (!Number.isSafeInteger(n) || n < 1) throw new Error('bad part number');
     const dir = this.dir(key);
-    await mkdir(dir, { recursive: true });
     await mkdir(this.incoming, { recursive: true });
-    const final = join(dir, String(n));
-    const temp = join(this.incoming, `${key}.${n}.${randomBytes(6).toString('hex')}.tmp`);
+    const version = randomBytes(8).toString('hex');
+    const temp = join(this.incoming, `${key}.${n}.${version}.tmp`);
     try {
       await writeVerified(temp, body, expected, { sync: true });
-      await rename(temp, final);
+      // ENOENT when the transfer was deleted meanwhile: the folder is not made again.
+      await rename(temp, join(dir, `${String(n)}.${version}`));
     } catch (err) {
       await unlink(temp).catch(() => undefined);
       throw err;
     }
     await syncDir(dir);
-    return { etag: expected.sha256 };
+    return { etag: version };
   }
 
-  complete(): Promise<void> {
-    return Promise.resolve();
+  /** Removes one stored version of a part (a write that lost to finalize or revoke). */
+  async discardPart(key: string, _handle: string | null, n: number, etag: string): Promise<void> {
+    if (!Number.isSafeInteger(n) || n < 1 || !VERSION.test(etag)) return;
+    await rm(join(this.dir(key), `${String(n)}.${etag}`), { force: true });
+  }
+
+  /**
+   * Puts the named version of every part in place as `<n>` and drops other versions. Idempotent:
+   * a part whose version is gone but whose `<n>` exists was put in place by an earlier call.
+   */
+  async complete(
+    key: string,
+    _handle: string | null,
+    parts: readonly { n: number; etag: string }[],
+    _layout?: BlobLayout,
+  ): Promise<void> {
+    const dir = this.dir(key);
+    for (const { n, etag } of parts) {
+      const final = join(dir, String(n));
+      if (VERSION.test(etag)) {
+        try {
+          await rename(join(dir, `${String(n)}.${etag}`), final);
+          continue;
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+      }
+      await stat(final);
+    }
+    await syncDir(dir);
+    const wanted = new Set(parts.map((p) => String(p.n)));
+    for (const name of await readdir(dir)) {
+      if (!wanted.has(name)) await rm(join(dir, name), { force: true });
+    }
   }
 
   /**
@@ -107,6 +159,12 @@ export class DiskBlobStore implements BlobStore {
 
   async delete(key: string, _handle: string | null): Promise<void> {
     await rm(this.dir(key), { recursive: true, force: true });
+  }
+
+  /** The blob folder exists (created if missing) and is writable by this process. */
+  async ping(): Promise<void> {
+    await mkdir(this.incoming, { recursive: true });
+    await access(this.incoming, constants.W_OK);
   }
 
   close(): Promise<void> {

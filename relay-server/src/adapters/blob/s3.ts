@@ -172,6 +172,11 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
   }
 
+  /** The bucket answers HEAD with these credentials (the spool is local disk, checked at start). */
+  async ping(): Promise<void> {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+
   close(): Promise<void> {
     this.client.destroy();
     return Promise.resolve();

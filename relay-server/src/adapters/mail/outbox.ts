@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Mailer, MailMessage } from '../../ports.js';
@@ -34,6 +35,12 @@ export class OutboxMailer implements Mailer {
       { mail: { to: message.to, subject: message.subject, file } },
       'mail written to outbox',
     );
+  }
+
+  /** The outbox folder exists (created if missing) and is writable by this process. */
+  async ping(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await access(this.dir, constants.W_OK);
   }
 
   describe(): string {

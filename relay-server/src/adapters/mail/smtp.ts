@@ -27,6 +27,11 @@ export class SmtpMailer implements Mailer {
     );
   }
 
+  /** The SMTP server answers and accepts the configured credentials (nodemailer `verify`). */
+  async ping(): Promise<void> {
+    await this.transport.verify();
+  }
+
   describe(): string {
     return this.where;
   }

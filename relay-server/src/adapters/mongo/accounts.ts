@@ -15,6 +15,7 @@ function toAccount(d: AccountDoc): Account {
     verifyCodeHash: d.verifyCodeHash,
     verifyCodeExpiresAt: d.verifyCodeExpiresAt,
     verifyCodeAttempts: d.verifyCodeAttempts,
+    emailOnNewTransfer: d.emailOnNewTransfer !== false,
   };
 }
 

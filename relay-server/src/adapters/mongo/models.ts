@@ -19,6 +19,8 @@ export interface AccountDoc {
   verifyCodeExpiresAt: number | null;
   verifyCodeAttempts: number;
   recoveryCodes: string[];
+  /** Absent on accounts created before the preference existed: treated as true. */
+  emailOnNewTransfer?: boolean;
 }
 
 export interface FamilyDoc {
@@ -70,6 +72,8 @@ export interface TransferDoc {
   partCount: number;
   status: 'uploading' | 'ready';
   deleting: boolean;
+  revokedAt: number | null;
+  finalizingAt: number | null;
   createdAt: number;
   finalizedAt: number | null;
   expiresAt: number;
@@ -113,6 +117,7 @@ const accountSchema = new Schema<AccountDoc>(
     verifyCodeExpiresAt: nullableNumber,
     verifyCodeAttempts: { type: Number, default: 0 },
     recoveryCodes: { type: [String], default: [] },
+    emailOnNewTransfer: { type: Boolean, default: true },
   },
   { versionKey: false },
 );
@@ -186,6 +191,8 @@ const transferSchema = new Schema<TransferDoc>(
     partCount: { type: Number, required: true },
     status: { type: String, enum: ['uploading', 'ready'], required: true },
     deleting: { type: Boolean, default: false },
+    revokedAt: { type: Number, default: null },
+    finalizingAt: { type: Number, default: null },
     createdAt: { type: Number, required: true },
     finalizedAt: nullableNumber,
     expiresAt: { type: Number, required: true, index: true },

@@ -49,16 +49,6 @@ export class MongoTokenStore implements TokenStore {
     return { kind: 'ok', userId: token.userId, familyId: token.familyId };
   }
 
-  async hitAttempt(key: string, now: number, windowMs: number): Promise<number> {
-    await this.m.Attempt.deleteMany({ key, at: { $lte: now - windowMs } });
-    await this.m.Attempt.create({ key, at: now, expireAt: new Date(now + windowMs) });
-    return this.m.Attempt.countDocuments({ key });
-  }
-
-  countAttempts(key: string, now: number, windowMs: number): Promise<number> {
-    return this.m.Attempt.countDocuments({ key, at: { $gt: now - windowMs } });
-  }
-
   async tryAttempt(key: string, now: number, windowMs: number, max: number): Promise<boolean> {
     // Hits live in separate documents, so: insert, then count. Every caller counts its own hit
     // and all inserted before it, so the (max + 1)-th concurrent hit always sees more than max

@@ -1,4 +1,4 @@
-import type { QueryFilter } from 'mongoose';
+import mongoose, { type QueryFilter } from 'mongoose';
 import type { PartRecord, TransferFilter, TransferRecord, TransferStore } from '../../ports.js';
 import type { Models, PartDoc, TransferDoc } from './models.js';
 
@@ -12,6 +12,8 @@ function toRecord(d: TransferDoc): TransferRecord {
     partCount: d.partCount,
     status: d.status,
     deleting: d.deleting,
+    revokedAt: d.revokedAt ?? null,
+    finalizingAt: d.finalizingAt ?? null,
     createdAt: d.createdAt,
     finalizedAt: d.finalizedAt,
     expiresAt: d.expiresAt,
@@ -33,6 +35,11 @@ function toRecord(d: TransferDoc): TransferRecord {
   };
 }
 
+/** Neither revoked nor waiting for its blob to be deleted. */
+const LIVE = { deleting: false, revokedAt: null } as const;
+/** Takes parts: uploading, not yet finalizing, live. */
+const OPEN_UPLOAD = { status: 'uploading', finalizingAt: null, ...LIVE } as const;
+
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -40,7 +47,7 @@ function escapeRegex(s: string): string {
 export class MongoTransferStore implements TransferStore {
   constructor(private readonly m: Models) {}
 
-  async create(t: TransferRecord): Promise<void> {
+  async create(t: TransferRecord, quotaBytes?: number): Promise<boolean> {
     const { id, recipients, ...rest } = t;
     await this.m.Transfer.create({
       _id: id,
@@ -54,6 +61,14 @@ export class MongoTransferStore implements TransferStore {
         receiptAt: r.receipt?.createdAt ?? null,
       })),
     });
+    // No multi-document atomicity without a transaction, so: insert, then sum. Every creator sums
+    // its own record and all inserted before it, so the one that overshoots sees it and takes
+    // itself back; over-cautious (both may back off) but never over the quota.
+    if (quotaBytes !== undefined && (await this.usedBytes(t.senderId)) > quotaBytes) {
+      await this.m.Transfer.deleteOne({ _id: t.id });
+      return false;
+    }
+    return true;
   }
 
   async get(id: string): Promise<TransferRecord | undefined> {
@@ -62,16 +77,26 @@ export class MongoTransferStore implements TransferStore {
   }
 
   async putPart(transferId: string, p: PartRecord): Promise<boolean> {
-    // No cross-collection atomicity without a transaction, so: write, then check. `remove` deletes
-    // the transfer before its parts, so a part written after `remove` swept them sees the
-    // transfer gone here and takes itself back; one written before is swept by `remove`.
-    await this.m.Part.updateOne(
+    // No cross-collection atomicity without a transaction, so: check, write, check again. `remove`
+    // deletes the transfer before its parts, so a part written after `remove` swept them sees the
+    // transfer gone and takes itself back; one written before is swept by `remove`.
+    if ((await this.m.Transfer.exists({ _id: transferId, ...OPEN_UPLOAD })) === null) return false;
+    const before = await this.m.Part.findOneAndUpdate(
       { transferId, n: p.n },
       { $set: { size: p.size, sha256: p.sha256, etag: p.etag } },
       { upsert: true },
-    );
-    if ((await this.m.Transfer.exists({ _id: transferId, deleting: false })) !== null) return true;
-    await this.m.Part.deleteMany({ transferId });
+    ).lean<PartDoc>();
+    if ((await this.m.Transfer.exists({ _id: transferId, ...OPEN_UPLOAD })) !== null) return true;
+    // Closed meanwhile (finalize, revoke): undo this write only, putting back the version it
+    // replaced, so a finalize that read the parts before it still finds what it read.
+    if (before === null) {
+      await this.m.Part.deleteOne({ transferId, n: p.n, etag: p.etag });
+    } else {
+      await this.m.Part.updateOne(
+        { transferId, n: p.n, etag: p.etag },
+        { $set: { size: before.size, sha256: before.sha256, etag: before.etag } },
+      );
+    }
     return false;
   }
 
@@ -80,16 +105,24 @@ export class MongoTransferStore implements TransferStore {
     return docs.map(({ n, size, sha256, etag }) => ({ n, size, sha256, etag }));
   }
 
+  async beginFinalize(transferId: string, now: number): Promise<boolean> {
+    const r = await this.m.Transfer.updateOne(
+      { _id: transferId, ...OPEN_UPLOAD },
+      { $set: { finalizingAt: now } },
+    );
+    return r.modifiedCount === 1;
+  }
+
   async finalize(transferId: string, now: number): Promise<boolean> {
     const r = await this.m.Transfer.updateOne(
-      { _id: transferId, status: 'uploading', deleting: false },
+      { _id: transferId, status: 'uploading', finalizingAt: { $ne: null }, ...LIVE },
       { $set: { status: 'ready', finalizedAt: now } },
     );
     return r.modifiedCount === 1;
   }
 
   private async list(base: QueryFilter<TransferDoc>, f: TransferFilter, now: number) {
-    const and: QueryFilter<TransferDoc>[] = [base, { deleting: false }];
+    const and: QueryFilter<TransferDoc>[] = [base, LIVE];
     if (f.status === 'expired') and.push({ expiresAt: { $lte: now } });
     else if (f.status !== undefined) and.push({ status: f.status, expiresAt: { $gt: now } });
     if (f.from !== undefined) and.push({ createdAt: { $gte: f.from } });
@@ -128,6 +161,7 @@ export class MongoTransferStore implements TransferStore {
     const counted = await this.m.Transfer.updateOne(
       {
         _id: transferId,
+        ...LIVE,
         $or: [{ maxDownloads: null }, { $expr: { $lt: ['$downloads', '$maxDownloads'] } }],
       },
       { $inc: { downloads: 1 } },
@@ -160,6 +194,22 @@ export class MongoTransferStore implements TransferStore {
     await this.m.Transfer.updateOne({ _id: transferId }, { $set: { deleting: true } });
   }
 
+  async revoke(transferId: string, now: number): Promise<boolean> {
+    const r = await this.m.Transfer.updateOne(
+      { _id: transferId, revokedAt: null },
+      { $set: { revokedAt: now, deleting: true } },
+    );
+    return r.modifiedCount === 1;
+  }
+
+  async keepTombstone(transferId: string): Promise<void> {
+    await this.m.Transfer.updateOne(
+      { _id: transferId, revokedAt: { $ne: null } },
+      { $set: { deleting: false } },
+    );
+    await this.m.Part.deleteMany({ transferId });
+  }
+
   async remove(transferId: string): Promise<void> {
     await this.m.Transfer.deleteOne({ _id: transferId });
     await this.m.Part.deleteMany({ transferId });
@@ -170,7 +220,7 @@ export class MongoTransferStore implements TransferStore {
       $or: [
         { deleting: true },
         { expiresAt: { $lte: now } },
-        { status: 'uploading', createdAt: { $lt: staleBefore } },
+        { status: 'uploading', revokedAt: null, createdAt: { $lt: staleBefore } },
       ],
     })
       .sort({ expiresAt: 1 })
@@ -181,9 +231,18 @@ export class MongoTransferStore implements TransferStore {
 
   async usedBytes(userId: string): Promise<number> {
     const rows = await this.m.Transfer.aggregate<{ used: number }>([
-      { $match: { senderId: userId, deleting: false } },
+      { $match: { senderId: userId, ...LIVE } },
       { $group: { _id: null, used: { $sum: '$size' } } },
     ]);
     return rows[0]?.used ?? 0;
+  }
+
+  async ping(): Promise<void> {
+    const conn = this.m.Transfer.db;
+    // Not connected: fail now instead of waiting for mongoose's command buffering to time out.
+    if (conn.readyState !== mongoose.ConnectionStates.connected || conn.db === undefined) {
+      throw new Error('MongoDB is not connected');
+    }
+    await conn.db.admin().command({ ping: 1 });
   }
 }

@@ -14,6 +14,7 @@ interface Row {
   verify_code_hash: string | null;
   verify_code_expires_at: number | null;
   verify_code_attempts: number;
+  email_on_new_transfer: number;
 }
 
 const columns: Record<keyof Omit<Account, 'id' | 'email' | 'createdAt'>, keyof Row> = {
@@ -26,6 +27,7 @@ const columns: Record<keyof Omit<Account, 'id' | 'email' | 'createdAt'>, keyof R
   verifyCodeHash: 'verify_code_hash',
   verifyCodeExpiresAt: 'verify_code_expires_at',
   verifyCodeAttempts: 'verify_code_attempts',
+  emailOnNewTransfer: 'email_on_new_transfer',
 };
 
 function toAccount(row: Row): Account {
@@ -42,6 +44,7 @@ function toAccount(row: Row): Account {
     verifyCodeHash: row.verify_code_hash,
     verifyCodeExpiresAt: row.verify_code_expires_at,
     verifyCodeAttempts: row.verify_code_attempts,
+    emailOnNewTransfer: row.email_on_new_transfer === 1,
   };
 }
 

@@ -100,4 +100,33 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE accounts ADD COLUMN totp_last_step INTEGER;
   `,
+  // 3: realtime event log, key watchers, notification preference, leases
+  `
+  ALTER TABLE accounts ADD COLUMN email_on_new_transfer INTEGER NOT NULL DEFAULT 1;
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX events_user ON events(user_id, seq);
+  CREATE INDEX events_at ON events(at);
+  CREATE TABLE key_watchers (
+    subject_id TEXT NOT NULL,
+    watcher_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (subject_id, watcher_id)
+  );
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
+  // 4: revoked tombstones (410 E_REVOKED until expiry) and the finalize step that closes part writes
+  `
+  ALTER TABLE transfers ADD COLUMN revoked_at INTEGER;
+  ALTER TABLE transfers ADD COLUMN finalizing_at INTEGER;
+  `,
 ];

@@ -70,28 +70,6 @@ export class SqliteTokenStore implements TokenStore {
     return Promise.resolve(result);
   }
 
-  hitAttempt(key: string, now: number, windowMs: number): Promise<number> {
-    const count = this.db
-      .transaction(() => {
-        this.db.prepare('DELETE FROM attempts WHERE key = ? AND at <= ?').run(key, now - windowMs);
-        this.db.prepare('INSERT INTO attempts (key, at) VALUES (?, ?)').run(key, now);
-        return (
-          this.db.prepare('SELECT COUNT(*) AS c FROM attempts WHERE key = ?').get(key) as {
-            c: number;
-          }
-        ).c;
-      })
-      .immediate();
-    return Promise.resolve(count);
-  }
-
-  countAttempts(key: string, now: number, windowMs: number): Promise<number> {
-    const row = this.db
-      .prepare('SELECT COUNT(*) AS c FROM attempts WHERE key = ? AND at > ?')
-      .get(key, now - windowMs) as { c: number };
-    return Promise.resolve(row.c);
-  }
-
   tryAttempt(key: string, now: number, windowMs: number, max: number): Promise<boolean> {
     // One conditional INSERT: the count and the hit cannot be split by another writer.
     const result = this.db

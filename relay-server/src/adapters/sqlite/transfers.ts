@@ -5,6 +5,7 @@ import type {
   TransferRecord,
   TransferStore,
 } from '../../ports.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
 interface Row {
@@ -16,6 +17,8 @@ interface Row {
   part_count: number;
   status: 'uploading' | 'ready';
   deleting: number;
+  revoked_at: number | null;
+  finalizing_at: number | null;
   created_at: number;
   finalized_at: number | null;
   expires_at: number;
@@ -33,30 +36,68 @@ interface RecipientRow {
   receipt_at: number | null;
 }
 
+function toRecipient(r: RecipientRow): RecipientRecord {
+  return {
+    userId: r.user_id,
+    email: r.email,
+    hidden: r.hidden === 1,
+    downloadedAt: r.downloaded_at,
+    receipt:
+      r.receipt_signature !== null && r.receipt_at !== null
+        ? { signature: r.receipt_signature, createdAt: r.receipt_at }
+        : null,
+  };
+}
+
+/** Neither revoked nor waiting for its blob to be deleted. */
+const LIVE = 'deleting = 0 AND revoked_at IS NULL';
+/** Takes parts: uploading, not yet finalizing, live. */
+const OPEN_UPLOAD = `status = 'uploading' AND finalizing_at IS NULL AND ${LIVE}`;
+
 function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export class SqliteTransferStore implements TransferStore {
+  // Compiling a statement costs more than running these small queries: each SQL text (the
+  // listing's filter combinations included, a bounded set) is compiled once.
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
 
-  private recipients(transferId: string): RecipientRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM transfer_recipients WHERE transfer_id = ? ORDER BY email')
-      .all(transferId) as RecipientRow[];
-    return rows.map((r) => ({
-      userId: r.user_id,
-      email: r.email,
-      hidden: r.hidden === 1,
-      downloadedAt: r.downloaded_at,
-      receipt:
-        r.receipt_signature !== null && r.receipt_at !== null
-          ? { signature: r.receipt_signature, createdAt: r.receipt_at }
-          : null,
-    }));
+  private prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
-  private toRecord(row: Row): TransferRecord {
+  private recipients(transferId: string): RecipientRecord[] {
+    const rows = this.prepare(
+      'SELECT * FROM transfer_recipients WHERE transfer_id = ? ORDER BY email',
+    ).all(transferId) as RecipientRow[];
+    return rows.map(toRecipient);
+  }
+
+  /** Records for a page of rows, with every row's recipients read in one query. */
+  private toRecords(rows: Row[]): TransferRecord[] {
+    if (rows.length === 0) return [];
+    const all = this.prepare(
+      `SELECT * FROM transfer_recipients
+       WHERE transfer_id IN (SELECT value FROM json_each(?)) ORDER BY transfer_id, email`,
+    ).all(JSON.stringify(rows.map((r) => r.id))) as (RecipientRow & { transfer_id: string })[];
+    const byTransfer = new Map<string, RecipientRecord[]>();
+    for (const r of all) {
+      const list = byTransfer.get(r.transfer_id) ?? [];
+      list.push(toRecipient(r));
+      byTransfer.set(r.transfer_id, list);
+    }
+    return rows.map((row) => this.toRecord(row, byTransfer.get(row.id) ?? []));
+  }
+
+  private toRecord(row: Row, recipients = this.recipients(row.id)): TransferRecord {
     return {
       id: row.id,
       senderId: row.sender_id,
@@ -66,81 +107,90 @@ export class SqliteTransferStore implements TransferStore {
       partCount: row.part_count,
       status: row.status,
       deleting: row.deleting === 1,
+      revokedAt: row.revoked_at,
+      finalizingAt: row.finalizing_at,
       createdAt: row.created_at,
       finalizedAt: row.finalized_at,
       expiresAt: row.expires_at,
       maxDownloads: row.max_downloads,
       downloads: row.downloads,
       blobHandle: row.blob_handle,
-      recipients: this.recipients(row.id),
+      recipients,
     };
   }
 
-  create(t: TransferRecord): Promise<void> {
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO transfers (id, sender_id, sender_email, size, part_size, part_count, status,
-             deleting, created_at, finalized_at, expires_at, max_downloads, downloads, blob_handle)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          t.id,
-          t.senderId,
-          t.senderEmail,
-          t.size,
-          t.partSize,
-          t.partCount,
-          t.status,
-          t.deleting ? 1 : 0,
-          t.createdAt,
-          t.finalizedAt,
-          t.expiresAt,
-          t.maxDownloads,
-          t.downloads,
-          t.blobHandle,
-        );
-      const insert = this.db.prepare(
+  create(t: TransferRecord, quotaBytes?: number): Promise<boolean> {
+    // IMMEDIATE: the quota sum and the insert happen under one write lock.
+    const created = this.db.transaction(() => {
+      if (quotaBytes !== undefined && this.used(t.senderId) + t.size > quotaBytes) return false;
+      this.prepare(
+        `INSERT INTO transfers (id, sender_id, sender_email, size, part_size, part_count, status,
+             deleting, created_at, finalized_at, expires_at, max_downloads, downloads, blob_handle,
+             revoked_at, finalizing_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        t.id,
+        t.senderId,
+        t.senderEmail,
+        t.size,
+        t.partSize,
+        t.partCount,
+        t.status,
+        t.deleting ? 1 : 0,
+        t.createdAt,
+        t.finalizedAt,
+        t.expiresAt,
+        t.maxDownloads,
+        t.downloads,
+        t.blobHandle,
+        t.revokedAt,
+        t.finalizingAt,
+      );
+      const insert = this.prepare(
         'INSERT INTO transfer_recipients (transfer_id, user_id, email, hidden) VALUES (?, ?, ?, ?)',
       );
       for (const r of t.recipients) insert.run(t.id, r.userId, r.email, r.hidden ? 1 : 0);
-    })();
-    return Promise.resolve();
+      return true;
+    });
+    return Promise.resolve(created.immediate());
   }
 
   get(id: string): Promise<TransferRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM transfers WHERE id = ?').get(id) as Row | undefined;
+    const row = this.prepare('SELECT * FROM transfers WHERE id = ?').get(id) as Row | undefined;
     return Promise.resolve(row && this.toRecord(row));
   }
 
   putPart(transferId: string, p: PartRecord): Promise<boolean> {
-    // One statement: the row goes in only while the transfer exists and is not being deleted.
-    const result = this.db
-      .prepare(
-        `INSERT INTO parts (transfer_id, n, size, sha256, etag)
-         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM transfers WHERE id = ? AND deleting = 0)
+    // One statement: the row goes in only while the transfer takes parts (see OPEN_UPLOAD).
+    const result = this.prepare(
+      `INSERT INTO parts (transfer_id, n, size, sha256, etag)
+         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM transfers WHERE id = ? AND ${OPEN_UPLOAD})
          ON CONFLICT(transfer_id, n) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256,
            etag = excluded.etag`,
-      )
-      .run(transferId, p.n, p.size, p.sha256, p.etag, transferId);
+    ).run(transferId, p.n, p.size, p.sha256, p.etag, transferId);
     return Promise.resolve(result.changes === 1);
   }
 
   parts(transferId: string): Promise<PartRecord[]> {
     return Promise.resolve(
-      this.db
-        .prepare('SELECT n, size, sha256, etag FROM parts WHERE transfer_id = ? ORDER BY n')
-        .all(transferId) as PartRecord[],
+      this.prepare('SELECT n, size, sha256, etag FROM parts WHERE transfer_id = ? ORDER BY n').all(
+        transferId,
+      ) as PartRecord[],
     );
   }
 
+  beginFinalize(transferId: string, now: number): Promise<boolean> {
+    const result = this.prepare(
+      `UPDATE transfers SET finalizing_at = ? WHERE id = ? AND ${OPEN_UPLOAD}`,
+    ).run(now, transferId);
+    return Promise.resolve(result.changes === 1);
+  }
+
   finalize(transferId: string, now: number): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        `UPDATE transfers SET status = 'ready', finalized_at = ?
-         WHERE id = ? AND status = 'uploading' AND deleting = 0`,
-      )
-      .run(now, transferId);
+    const result = this.prepare(
+      `UPDATE transfers SET status = 'ready', finalized_at = ?
+         WHERE id = ? AND status = 'uploading' AND finalizing_at IS NOT NULL AND ${LIVE}`,
+    ).run(now, transferId);
     return Promise.resolve(result.changes === 1);
   }
 
@@ -150,7 +200,7 @@ export class SqliteTransferStore implements TransferStore {
     f: TransferFilter,
     now: number,
   ): { items: TransferRecord[]; total: number } {
-    const where = [base, 't.deleting = 0'];
+    const where = [base, 't.deleting = 0', 't.revoked_at IS NULL'];
     const args = [...params];
     if (f.status === 'expired') {
       where.push('t.expires_at <= ?');
@@ -185,19 +235,28 @@ export class SqliteTransferStore implements TransferStore {
     }
     const clause = where.join(' AND ');
     const total = (
-      this.db
-        .prepare(
-          `SELECT COUNT(*) AS c FROM transfers t ${clause.includes('r.') ? 'JOIN transfer_recipients r ON r.transfer_id = t.id' : ''} WHERE ${clause}`,
-        )
-        .get(...args) as { c: number }
+      this.prepare(
+        `SELECT COUNT(*) AS c FROM transfers t ${clause.includes('r.') ? 'JOIN transfer_recipients r ON r.transfer_id = t.id' : ''} WHERE ${clause}`,
+      ).get(...args) as { c: number }
     ).c;
-    const rows = this.db
-      .prepare(
-        `SELECT t.* FROM transfers t ${clause.includes('r.') ? 'JOIN transfer_recipients r ON r.transfer_id = t.id' : ''}
+    // Ids first, then the page's rows: sorting narrow (created_at, id) rows instead of whole
+    // ones halves the cost of a listing over a large inbox.
+    const ids = this.prepare(
+      `SELECT t.id FROM transfers t ${clause.includes('r.') ? 'JOIN transfer_recipients r ON r.transfer_id = t.id' : ''}
          WHERE ${clause} ORDER BY t.created_at DESC, t.id LIMIT ? OFFSET ?`,
-      )
-      .all(...args, f.limit, f.offset) as Row[];
-    return { items: rows.map((r) => this.toRecord(r)), total };
+    )
+      .pluck()
+      .all(...args, f.limit, f.offset) as string[];
+    if (ids.length === 0) return { items: [], total };
+    const byId = new Map(
+      (
+        this.prepare('SELECT * FROM transfers WHERE id IN (SELECT value FROM json_each(?))').all(
+          JSON.stringify(ids),
+        ) as Row[]
+      ).map((row) => [row.id, row]),
+    );
+    const rows = ids.flatMap((id) => byId.get(id) ?? []);
+    return { items: this.toRecords(rows), total };
   }
 
   listInbox(userId: string, f: TransferFilter, now: number) {
@@ -213,19 +272,15 @@ export class SqliteTransferStore implements TransferStore {
   recordDownload(transferId: string, recipientId: string, now: number): Promise<boolean> {
     const ok = this.db
       .transaction(() => {
-        const counted = this.db
-          .prepare(
-            `UPDATE transfers SET downloads = downloads + 1
-           WHERE id = ? AND (max_downloads IS NULL OR downloads < max_downloads)`,
-          )
-          .run(transferId);
+        const counted = this.prepare(
+          `UPDATE transfers SET downloads = downloads + 1
+           WHERE id = ? AND ${LIVE} AND (max_downloads IS NULL OR downloads < max_downloads)`,
+        ).run(transferId);
         if (counted.changes !== 1) return false;
-        this.db
-          .prepare(
-            `UPDATE transfer_recipients SET downloaded_at = COALESCE(downloaded_at, ?)
+        this.prepare(
+          `UPDATE transfer_recipients SET downloaded_at = COALESCE(downloaded_at, ?)
            WHERE transfer_id = ? AND user_id = ?`,
-          )
-          .run(now, transferId, recipientId);
+        ).run(now, transferId, recipientId);
         return true;
       })
       .immediate();
@@ -233,48 +288,71 @@ export class SqliteTransferStore implements TransferStore {
   }
 
   setReceipt(transferId: string, recipientId: string, signature: string, now: number) {
-    const result = this.db
-      .prepare(
-        `UPDATE transfer_recipients SET receipt_signature = ?, receipt_at = ?
+    const result = this.prepare(
+      `UPDATE transfer_recipients SET receipt_signature = ?, receipt_at = ?
          WHERE transfer_id = ? AND user_id = ?`,
-      )
-      .run(signature, now, transferId, recipientId);
+    ).run(signature, now, transferId, recipientId);
     return Promise.resolve(result.changes === 1);
   }
 
   hide(transferId: string, recipientId: string): Promise<boolean> {
-    const result = this.db
-      .prepare('UPDATE transfer_recipients SET hidden = 1 WHERE transfer_id = ? AND user_id = ?')
-      .run(transferId, recipientId);
+    const result = this.prepare(
+      'UPDATE transfer_recipients SET hidden = 1 WHERE transfer_id = ? AND user_id = ?',
+    ).run(transferId, recipientId);
     return Promise.resolve(result.changes === 1);
   }
 
   markDeleting(transferId: string): Promise<void> {
-    this.db.prepare('UPDATE transfers SET deleting = 1 WHERE id = ?').run(transferId);
+    this.prepare('UPDATE transfers SET deleting = 1 WHERE id = ?').run(transferId);
+    return Promise.resolve();
+  }
+
+  revoke(transferId: string, now: number): Promise<boolean> {
+    const result = this.prepare(
+      'UPDATE transfers SET revoked_at = ?, deleting = 1 WHERE id = ? AND revoked_at IS NULL',
+    ).run(now, transferId);
+    return Promise.resolve(result.changes === 1);
+  }
+
+  keepTombstone(transferId: string): Promise<void> {
+    this.db.transaction(() => {
+      this.prepare('UPDATE transfers SET deleting = 0 WHERE id = ? AND revoked_at IS NOT NULL').run(
+        transferId,
+      );
+      this.prepare('DELETE FROM parts WHERE transfer_id = ?').run(transferId);
+    })();
     return Promise.resolve();
   }
 
   remove(transferId: string): Promise<void> {
-    this.db.prepare('DELETE FROM transfers WHERE id = ?').run(transferId);
+    this.prepare('DELETE FROM transfers WHERE id = ?').run(transferId);
     return Promise.resolve();
   }
 
   sweepable(now: number, staleBefore: number, limit: number): Promise<TransferRecord[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM transfers WHERE deleting = 1 OR expires_at <= ?
-           OR (status = 'uploading' AND created_at < ?) ORDER BY expires_at LIMIT ?`,
-      )
-      .all(now, staleBefore, limit) as Row[];
+    const rows = this.prepare(
+      `SELECT * FROM transfers WHERE deleting = 1 OR expires_at <= ?
+           OR (status = 'uploading' AND revoked_at IS NULL AND created_at < ?)
+           ORDER BY expires_at LIMIT ?`,
+    ).all(now, staleBefore, limit) as Row[];
     return Promise.resolve(rows.map((r) => this.toRecord(r)));
   }
 
+  private used(userId: string): number {
+    const row = this.prepare(
+      `SELECT COALESCE(SUM(size), 0) AS used FROM transfers WHERE sender_id = ? AND ${LIVE}`,
+    ).get(userId) as { used: number };
+    return row.used;
+  }
+
   usedBytes(userId: string): Promise<number> {
-    const row = this.db
-      .prepare(
-        'SELECT COALESCE(SUM(size), 0) AS used FROM transfers WHERE sender_id = ? AND deleting = 0',
-      )
-      .get(userId) as { used: number };
-    return Promise.resolve(row.used);
+    return Promise.resolve(this.used(userId));
+  }
+
+  ping(): Promise<void> {
+    // Inside then(): a closed database throws synchronously, and ping must reject, not throw.
+    return Promise.resolve().then(() => {
+      this.db.prepare('SELECT 1').get();
+    });
   }
 }

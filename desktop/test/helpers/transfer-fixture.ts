@@ -1,0 +1,139 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { build, loadConfig, type App } from '@datacrypt/relay-server';
+import { Contacts, TransferEngine, type TransferEngineOptions } from '../../src/core/index.js';
+import { makeProfile, RecordingMailer, signUp, type Profile, type TestRelay } from './relay.js';
+
+/**
+ * Fixtures of the transfer engine tests: a real relay whose clock and data dir the test controls,
+ * users with a profile, contacts and an engine, and file trees to send.
+ */
+
+export interface TransferRelay extends TestRelay {
+  dataDir: string;
+  /** Moves the relay's clock forward. */
+  advance(ms: number): void;
+  /** Blob part files of a transfer on disk (`<data>/blobs/<ab>/<id>/<n>`), by part number. */
+  partFile(transferId: string, n: number): string;
+}
+
+/** A relay on 127.0.0.1 with small parts allowed (64 KiB) and a clock the test can move. */
+export async function startTransferRelay(env: Record<string, string> = {}): Promise<TransferRelay> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'desktop-transfer-relay-'));
+  const config = loadConfig({
+    DATACRYPT_DATA_DIR: dataDir,
+    DATACRYPT_LOG_LEVEL: 'silent',
+    DATACRYPT_AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    DATACRYPT_MIN_PART_SIZE: String(64 * 1024),
+    ...env,
+  });
+  const mailer = new RecordingMailer();
+  let offset = 0;
+  const app: App = await build(config, { mailer, now: () => Date.now() + offset });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    mailer,
+    dataDir,
+    advance(ms) {
+      offset += ms;
+    },
+    partFile: (id, n) => join(dataDir, 'blobs', id.slice(0, 2), id, String(n)),
+    async close() {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface User extends Profile {
+  contacts: Contacts;
+  engine: TransferEngine;
+  /** A fresh engine on the same profile (as after a restart). */
+  newEngine(options?: Partial<TransferEngineOptions>): TransferEngine;
+}
+
+/** Registers a user on the relay and builds their contacts and engine (64 KiB parts). */
+export async function makeUser(
+  email: string,
+  relay: TestRelay,
+  options: Partial<TransferEngineOptions> & { relayUrl?: string } = {},
+): Promise<User> {
+  const profile = await makeProfile(email, options.relayUrl ?? relay.url);
+  await signUp(profile, relay);
+  const contacts = new Contacts({
+    db: profile.db,
+    accountId: profile.account.id,
+    directory: profile.client,
+    me: profile.identity.publicIdentity,
+  });
+  const newEngine = (extra: Partial<TransferEngineOptions> = {}) =>
+    new TransferEngine({
+      db: profile.db,
+      accountId: profile.account.id,
+      relay: profile.client,
+      contacts,
+      identities: async () =>
+        (await profile.keyStore.all({ relayUrl: profile.client.relayUrl, email })).map(
+          (s) => s.identity,
+        ),
+      profileDir: profile.dir,
+      partSize: 64 * 1024,
+      parallelism: 1,
+      ...options,
+      ...extra,
+    });
+  return { ...profile, contacts, engine: newEngine(), newEngine };
+}
+
+/** Writes a file of `size` random bytes. */
+export async function randomFile(path: string, size: number): Promise<void> {
+  await writeFile(path, randomBytes(size));
+}
+
+/** Every file under `dir` (relative path -> SHA-256 hex), for comparing trees. */
+export async function treeDigest(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (at: string): Promise<void> => {
+    for (const entry of await readdir(at, { withFileTypes: true })) {
+      const full = join(at, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else
+        out[relative(dir, full)] = createHash('sha256')
+          .update(await readFile(full))
+          .digest('hex');
+    }
+  };
+  if ((await stat(dir)).isDirectory()) await walk(dir);
+  else
+    out['.'] = createHash('sha256')
+      .update(await readFile(dir))
+      .digest('hex');
+  return out;
+}
+
+/** A temp folder for inputs and outputs of one test file. */
+export async function workDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'desktop-transfer-work-'));
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
+export async function until<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  ms = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
