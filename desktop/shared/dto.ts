@@ -5,7 +5,7 @@
  * no class instances, no Node or DOM types.
  * @module
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 
 const strict = { additionalProperties: false } as const;
 
@@ -33,6 +33,11 @@ export const IsoTime = Type.String({ maxLength: 40 });
 export const EpochMs = Type.Integer({ minimum: 0 });
 export const ByteCount = Type.Integer({ minimum: 0 });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/** A union of string literals, e.g. `OneOf(['send', 'receive'])` (schema: anyOf of consts). */
+const OneOf = <const T extends readonly [string, string, ...string[]]>(values: T) =>
+  Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnion<{
+    -readonly [K in keyof T]: TLiteral<T[K]>;
+  }>;
 
 /** An empty argument object (calls that take nothing). */
 export const NoArgs = obj({});
@@ -40,7 +45,7 @@ export const NoArgs = obj({});
 // --- app ---
 
 /** Which transport provides `window.datacrypt`. */
-export const Transport = Type.Union([Type.Literal('electron'), Type.Literal('web')]);
+export const Transport = OneOf(['electron', 'web']);
 export type Transport = Static<typeof Transport>;
 
 /**
@@ -52,7 +57,7 @@ export const AppInfo = obj({
   appVersion: Type.String(),
   /** `process.platform` of the host (`linux`, `darwin`, `win32`). */
   platform: Type.String(),
-  pathSeparator: Type.Union([Type.Literal('/'), Type.Literal('\\')]),
+  pathSeparator: OneOf(['/', '\\']),
   /** True under Electron: `dialog:*` calls open OS dialogs. False in the web host. */
   nativeDialogs: Type.Boolean(),
   /** True when `DataCryptApi.pathForFile` can upload browser files (web host) or map them to paths. */
@@ -64,12 +69,7 @@ export const AppInfo = obj({
 export type AppInfo = Static<typeof AppInfo>;
 
 /** Whether the realtime connection to the relay is up. */
-export const ConnectionState = Type.Union([
-  Type.Literal('offline'),
-  Type.Literal('connecting'),
-  Type.Literal('online'),
-  Type.Literal('signed-out'),
-]);
+export const ConnectionState = OneOf(['offline', 'connecting', 'online', 'signed-out']);
 export type ConnectionState = Static<typeof ConnectionState>;
 
 // --- account ---
@@ -78,18 +78,22 @@ export type ConnectionState = Static<typeof ConnectionState>;
  * Where onboarding stands: `no-account` (register or log in), `unverified` (email code pending),
  * `signed-out` (account known, log in), `second-factor` (TOTP code pending), `ready`.
  */
-export const AccountStage = Type.Union([
-  Type.Literal('no-account'),
-  Type.Literal('unverified'),
-  Type.Literal('signed-out'),
-  Type.Literal('second-factor'),
-  Type.Literal('ready'),
+export const AccountStage = OneOf([
+  'no-account',
+  'unverified',
+  'signed-out',
+  'second-factor',
+  'ready',
 ]);
 export type AccountStage = Static<typeof AccountStage>;
 
+/** Where a secret key is kept: the OS keychain or the passphrase-encrypted file store. */
+export const KeyStorage = OneOf(['keychain', 'passphrase-file']);
+export type KeyStorage = Static<typeof KeyStorage>;
+
 /** Where secret keys live: the OS keychain or a passphrase-encrypted file store. */
 export const KeyStoreInfo = obj({
-  kind: Nullable(Type.Union([Type.Literal('keychain'), Type.Literal('passphrase-file')])),
+  kind: Nullable(KeyStorage),
   /** Why the file store is used (no keychain), or null. Plain language. */
   reason: Nullable(Type.String()),
   /** False when the file store needs its passphrase (`keys:unlock`) before anything else. */
@@ -144,7 +148,7 @@ export const KeyInfo = obj({
   /** The `datacrypt1...` public identity. */
   publicIdentity: Type.String(),
   createdAt: IsoTime,
-  storage: Type.Union([Type.Literal('keychain'), Type.Literal('passphrase-file')]),
+  storage: KeyStorage,
   /** Older keys kept so that earlier transfers stay readable, most recently retired first. */
   retired: Type.Array(RetiredKey),
 });
@@ -163,11 +167,7 @@ export type BackupSource = Static<typeof BackupSource>;
 
 // --- contacts ---
 
-export const ContactTrust = Type.Union([
-  Type.Literal('verified'),
-  Type.Literal('unverified'),
-  Type.Literal('key-changed'),
-]);
+export const ContactTrust = OneOf(['verified', 'unverified', 'key-changed']);
 export type ContactTrust = Static<typeof ContactTrust>;
 /** The trust state of a transfer's sender; `unknown` = not a contact. */
 export const SenderTrust = Type.Union([ContactTrust, Type.Literal('unknown')]);
@@ -214,15 +214,15 @@ export type ContactDetail = Static<typeof ContactDetail>;
 
 // --- transfers ---
 
-export const TransferDirection = Type.Union([Type.Literal('send'), Type.Literal('receive')]);
+export const TransferDirection = OneOf(['send', 'receive']);
 export type TransferDirection = Static<typeof TransferDirection>;
-export const LocalTransferState = Type.Union([
-  Type.Literal('queued'),
-  Type.Literal('active'),
-  Type.Literal('paused'),
-  Type.Literal('completed'),
-  Type.Literal('failed'),
-  Type.Literal('cancelled'),
+export const LocalTransferState = OneOf([
+  'queued',
+  'active',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
 ]);
 export type LocalTransferState = Static<typeof LocalTransferState>;
 
@@ -250,12 +250,7 @@ export const LocalTransfer = obj({
 });
 export type LocalTransfer = Static<typeof LocalTransfer>;
 
-export const RelayTransferStatus = Type.Union([
-  Type.Literal('uploading'),
-  Type.Literal('ready'),
-  Type.Literal('expired'),
-  Type.Literal('revoked'),
-]);
+export const RelayTransferStatus = OneOf(['uploading', 'ready', 'expired', 'revoked']);
 
 /** One transfer in the inbox (sent to me). */
 export const InboxItem = obj({
@@ -278,14 +273,7 @@ export type InboxItem = Static<typeof InboxItem>;
 /** Where a sent transfer stands for one recipient. */
 export const RecipientState = obj({
   email: Email,
-  state: Type.Union([
-    Type.Literal('pending'),
-    Type.Literal('delivered'),
-    Type.Literal('downloaded'),
-    Type.Literal('receipt-verified'),
-    Type.Literal('expired'),
-    Type.Literal('revoked'),
-  ]),
+  state: OneOf(['pending', 'delivered', 'downloaded', 'receipt-verified', 'expired', 'revoked']),
   /** Time of the signed receipt, when verified. */
   receiptAt: Nullable(EpochMs),
 });

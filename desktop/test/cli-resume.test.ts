@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { until } from './helpers/poll.js';
 import { BIN, patternBytes, workspace } from './helpers/cli.js';
 import { cliUser, signUpViaCli, type CliUser } from './helpers/cli-users.js';
 import { startRelay, type TestRelay } from './helpers/relay.js';
@@ -44,14 +45,6 @@ afterAll(async () => {
   await cleanup();
 });
 
-async function until(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('datacrypt resume', () => {
   it('continues a send killed mid-upload, re-sending only the missing parts', async () => {
     // 40 MiB: three 16 MiB parts. Part 1 goes through, parts 2 and 3 are held.
@@ -69,8 +62,12 @@ describe('datacrypt resume', () => {
       });
     });
     try {
-      await until('part 1 to reach the relay', () => proxy.forwardedParts.includes(1));
-      await until('parts 2 and 3 to be held', () => proxy.held() >= 2);
+      await until(
+        () => proxy.forwardedParts.includes(1) || undefined,
+        120_000,
+        'part 1 to reach the relay',
+      );
+      await until(() => proxy.held() >= 2 || undefined, 120_000, 'parts 2 and 3 to be held');
     } finally {
       child.kill('SIGKILL');
     }

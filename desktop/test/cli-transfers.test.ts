@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fingerprint, generateIdentity, signKeyPublication } from '@datacrypt/shared-crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BIN, listTree, patternBytes, workspace } from './helpers/cli.js';
+import { until } from './helpers/poll.js';
 import { cliUser, expectFailure, signUpViaCli, type CliUser } from './helpers/cli-users.js';
 import { startProxy, startRelay, type TestProxy, type TestRelay } from './helpers/relay.js';
 
@@ -320,22 +321,22 @@ function startWatch(user: CliUser, outDir: string) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('datacrypt watch', () => {
   it('receives a transfer live as it arrives, and stops on SIGINT with status 0', async () => {
     const outW = join(dir, 'out-watch');
     const watch = startWatch(carol, outW);
     try {
-      await until('the watch to connect', () => watch.err().includes('Watching for transfers'));
+      await until(
+        () => watch.err().includes('Watching for transfers') || undefined,
+        60_000,
+        'the watch to connect',
+      );
       const sent = await alice.json<SendJson>(['send', 'report.bin', '--to', carol.email]);
-      await until('the live receive', () => watch.out().includes(sent.relayTransferId));
+      await until(
+        () => watch.out().includes(sent.relayTransferId) || undefined,
+        60_000,
+        'the live receive',
+      );
       const events = watch
         .out()
         .trim()

@@ -305,3 +305,51 @@ export function percentile(sorted, p) {
 }
 
 export const round = (n, digits = 1) => Number(n.toFixed(digits));
+
+/**
+ * Open-loop GETs at a steady `rate` per second for `seconds`, round-robin over `urls`: request i
+ * is due at start + i / rate, and its latency counts from that due time, so time spent queued
+ * in this driver counts too (no coordinated omission). autocannon's rate limit instead lets each
+ * connection fire its whole per-second quota back to back at each second's start, a burst of the
+ * full rate at once that measures a 1 s burst backlog rather than a steady rate.
+ * Resolves to { requests, latenciesMs (sorted), errors }.
+ */
+export function paced(urls, headers, rate, seconds) {
+  const pacedAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const total = Math.round(rate * seconds);
+  const latenciesMs = [];
+  let errors = 0;
+  let sent = 0;
+  let done = 0;
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const finish = () => {
+      if (++done < total) return;
+      pacedAgent.destroy();
+      latenciesMs.sort((x, y) => x - y);
+      resolve({ requests: total, latenciesMs, errors });
+    };
+    const send = (i) => {
+      const due = start + (i * 1000) / rate;
+      const req = request(urls[i % urls.length], { agent: pacedAgent, headers }, (res) => {
+        res.resume();
+        res.once('end', () => {
+          if (res.statusCode !== 200) errors += 1;
+          latenciesMs.push(performance.now() - due);
+          finish();
+        });
+      });
+      req.once('error', () => {
+        errors += 1;
+        finish();
+      });
+      req.end();
+    };
+    const tick = () => {
+      const dueNow = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
+      while (sent < dueNow) send(sent++);
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+}

@@ -4,9 +4,10 @@
 // (SQLite records, disk blobs) and Redis for Socket.IO fan-out, then drives them from this
 // process over loopback with autocannon, node:http and socket.io-client. Prints one JSON line
 // per figure:
-//   inbox-list       p50/p99 latency of GET /api/transfers/inbox at a fixed total rate spread
-//                    over both instances (as the load balancer would), the user
-//                    having INBOX_TRANSFERS transfers (goal: p99 < 50 ms)
+//   inbox-list       p50/p99 latency of GET /api/transfers/inbox at a steady total rate
+//                    (open loop, paced evenly) spread over both instances (as the load
+//                    balancer would), the user having INBOX_TRANSFERS transfers (goal: p99 < 50 ms)
+//   inbox-list-bursts the same through autocannon, which sends each second's quota at once
 //   part-uploads     UPLOADS concurrent 8 MiB part uploads over both instances: MBps, errors (0)
 //   fanout           SOCKETS sockets over both instances, FANOUT_TRANSFERS finalized: time from
 //                    the finalize request to transfer:new on each socket (goal: p99 < 100 ms)
@@ -28,6 +29,7 @@ import {
   finalize,
   killAll,
   makeUser,
+  paced,
   percentile,
   pool,
   putPart,
@@ -104,15 +106,43 @@ try {
   const probe = await api(a.url, 'GET', '/api/transfers/inbox?limit=50', { token: reader.token });
   if (probe.body.total !== INBOX_TRANSFERS) throw new Error(`inbox holds ${probe.body.total}`);
   log(`inbox seeded with ${INBOX_TRANSFERS} transfers; ${INBOX_RATE} req/s for ${INBOX_SECONDS} s`);
-  // Half the rate to each instance, as the load balancer would spread it.
+  // Steady rate, alternating instances as a round-robin load balancer would.
+  const inboxPath = '/api/transfers/inbox?limit=50';
+  const inboxHeaders = { authorization: `Bearer ${reader.token}` };
   rss.phasePeakMB();
-  const cpuBefore = await cpuSeconds(pids);
+  let cpuBefore = await cpuSeconds(pids);
+  const steady = await paced(
+    relays.map((base) => `${base}${inboxPath}`),
+    inboxHeaders,
+    INBOX_RATE,
+    INBOX_SECONDS,
+  );
+  print({
+    name: 'inbox-list',
+    transfersInInbox: INBOX_TRANSFERS,
+    pageSize: 50,
+    instances: relays.length,
+    targetRps: INBOX_RATE,
+    rps: round(steady.requests / INBOX_SECONDS),
+    seconds: INBOX_SECONDS,
+    p50Ms: round(percentile(steady.latenciesMs, 50)),
+    p99Ms: round(percentile(steady.latenciesMs, 99)),
+    maxMs: round(steady.latenciesMs.at(-1) ?? Number.NaN),
+    relayCpuMsPerRequest: round(
+      (((await cpuSeconds(pids)) - cpuBefore) * 1000) / steady.requests,
+      2,
+    ),
+    errors: steady.errors,
+    peakRssMB: round(rss.phasePeakMB()),
+  });
+  // The same rate through autocannon, whose rate limit sends each second's quota in one burst
+  // at the start of the second: a burst-absorption figure, not the steady-rate goal.
+  cpuBefore = await cpuSeconds(pids);
   const cannons = await Promise.all(
     relays.map((base) =>
       autocannon({
-        url: `${base}/api/transfers/inbox?limit=50`,
-        headers: { authorization: `Bearer ${reader.token}` },
-        // Enough connections that the target rate holds even when answers slow down.
+        url: `${base}${inboxPath}`,
+        headers: inboxHeaders,
         connections: 50,
         overallRate: INBOX_RATE / relays.length,
         duration: INBOX_SECONDS,
@@ -121,7 +151,7 @@ try {
   );
   const requests = cannons.reduce((n, c) => n + c.requests.total, 0);
   print({
-    name: 'inbox-list',
+    name: 'inbox-list-bursts',
     transfersInInbox: INBOX_TRANSFERS,
     pageSize: 50,
     instances: relays.length,
@@ -201,7 +231,10 @@ try {
         sockets.push(socket);
       }),
   );
-  log(`${sockets.length} sockets connected; ${FANOUT_TRANSFERS} transfers to finalize`);
+  log(
+    `${sockets.length} sockets connected; ${FANOUT_TRANSFERS} transfers to finalize; ` +
+      `relay peak RSS while registering users and connecting sockets: ${round(rss.phasePeakMB())} MB`,
+  );
   const pending = await pool(Array.from({ length: FANOUT_TRANSFERS }), 16, async (_x, i) => {
     const to = users.slice(i * RECIPIENTS_PER_TRANSFER, (i + 1) * RECIPIENTS_PER_TRANSFER);
     const base = relays[i % 2];

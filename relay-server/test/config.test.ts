@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { variablesConfigReads } from './helpers/config-vars.js';
 
 describe('configuration', () => {
   it('has zero-setup defaults: ./data, disk blobs, outbox mail, 5 GiB quota, 7 days expiry', () => {
@@ -79,24 +80,7 @@ describe('configuration', () => {
   });
 
   it('documents every variable it reads in the README, with its default', async () => {
-    const read = new Set<string>();
-    // Every adapter selected, so every conditional variable is read too.
-    const env: Record<string, string> = {
-      DATACRYPT_RECORD_STORE: 'mongodb',
-      DATACRYPT_MONGODB_URL: 'mongodb://mongo/datacrypt',
-      DATACRYPT_BLOB_STORE: 's3',
-      DATACRYPT_S3_BUCKET: 'b',
-      DATACRYPT_MAILER: 'smtp',
-      DATACRYPT_SMTP_URL: 'smtp://mail:25',
-    };
-    loadConfig(
-      new Proxy(env, {
-        get(target, name) {
-          if (typeof name === 'string') read.add(name);
-          return typeof name === 'string' ? target[name] : undefined;
-        },
-      }),
-    );
+    const read = variablesConfigReads();
     const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
     const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
     for (const name of read) {

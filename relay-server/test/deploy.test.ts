@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config.js';
+import { variablesConfigReads } from './helpers/config-vars.js';
 
 // No Docker engine runs on the CI machines: the operators' files are checked statically here.
 const root = new URL('../../', import.meta.url);
@@ -63,29 +64,6 @@ function interpolate(value: string, env: Partial<Record<string, string>>): strin
       },
     )
     .replace(/\$\$/g, '$');
-}
-
-/** Every variable name `loadConfig` reads, found by running it on a recording environment. */
-function variablesConfigReads(): Set<string> {
-  const read = new Set<string>();
-  const env: Record<string, string> = {
-    DATACRYPT_RECORD_STORE: 'mongodb',
-    DATACRYPT_MONGODB_URL: 'mongodb://mongo/datacrypt',
-    DATACRYPT_BLOB_STORE: 's3',
-    DATACRYPT_S3_BUCKET: 'b',
-    DATACRYPT_MAILER: 'smtp',
-    DATACRYPT_SMTP_URL: 'smtp://mail:25',
-  };
-  loadConfig(
-    new Proxy(env, {
-      get(target, name) {
-        if (typeof name !== 'string') return undefined;
-        read.add(name);
-        return target[name];
-      },
-    }),
-  );
-  return read;
 }
 
 const RELAYS = ['relay-1', 'relay-2'];

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,25 +10,10 @@ import { SqliteTransferStore } from '../src/adapters/sqlite/transfers.js';
 import type { Log } from '../src/log.js';
 import { call, startRelay, type TestRelay } from './helpers/relay.js';
 import { startS3rver } from './helpers/s3rver.js';
+import { freePort, startRedis } from './helpers/processes.js';
 import { startRelayProcess } from './helpers/relay-process.js';
 
 const silent: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => {
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  return address.port;
-}
 
 interface Ready {
   status: string;
@@ -74,7 +57,7 @@ describe('/healthz and /readyz', () => {
   });
 
   it('answers 503 naming mail when the SMTP server is down, and recovers when it is back', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const relay = await startRelay(
       { DATACRYPT_MAILER: 'smtp', DATACRYPT_SMTP_URL: `smtp://127.0.0.1:${port}` },
       { mailer: undefined },
@@ -118,44 +101,17 @@ describe('/healthz and /readyz', () => {
   });
 });
 
-/** A real redis-server on `port`; resolves once it accepts connections. */
-async function redisOn(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`redis-server exited with ${String(code)}`));
-    });
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
-
 describe('/readyz with Redis configured', () => {
   it('checks Redis too, names it while it is down, and recovers when it is back', async () => {
-    const port = await closedPort();
-    let redis = await redisOn(port);
+    const port = await freePort();
+    let redis = await startRedis(port);
     try {
       const relay = await startRelay({ REDIS_URL: `redis://127.0.0.1:${port}` });
       relays.push(relay);
       const ready = await call<Ready>(relay, 'GET', '/readyz');
       expect(ready.status).toBe(200);
       expect(ready.body.checks).toEqual({ records: 'ok', blobs: 'ok', mail: 'ok', redis: 'ok' });
-      await stop(redis);
+      await redis.kill();
       const down = await call<Ready>(relay, 'GET', '/readyz');
       expect(down.status).toBe(503);
       expect(down.body.checks).toEqual({
@@ -164,7 +120,7 @@ describe('/readyz with Redis configured', () => {
         mail: 'ok',
         redis: 'failed',
       });
-      redis = await redisOn(port);
+      redis = await startRedis(port);
       const deadline = Date.now() + 15_000;
       let again = down;
       while (again.status !== 200 && Date.now() < deadline) {
@@ -174,7 +130,7 @@ describe('/readyz with Redis configured', () => {
       // Closed while Redis is up: the relay's own Redis clients end cleanly.
       await relays.pop()?.close();
     } finally {
-      await stop(redis);
+      await redis.kill();
     }
   });
 });
@@ -199,7 +155,7 @@ describe('ping on each adapter (what /readyz calls)', () => {
   });
 
   it('rejects for an SMTP server that does not answer', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const mailer = new SmtpMailer(`smtp://127.0.0.1:${port}`, 'r@x', silent);
     await expect(mailer.ping()).rejects.toThrow();
     await mailer.close();
@@ -208,21 +164,21 @@ describe('ping on each adapter (what /readyz calls)', () => {
 
 describe('shutdown while Redis is down', () => {
   it('exits 0 on SIGTERM with no unhandled rejection from the Redis clients', async () => {
-    const port = await closedPort();
-    const redis = await redisOn(port);
+    const port = await freePort();
+    const redis = await startRedis(port);
     const dir = await mkdtemp(join(tmpdir(), 'relay-redis-down-'));
     try {
       const relay = await startRelayProcess(dir, {
         REDIS_URL: `redis://127.0.0.1:${String(port)}`,
         DATACRYPT_LOG_LEVEL: 'error',
       });
-      await stop(redis);
+      await redis.kill();
       relay.child.kill('SIGTERM');
       const code = await relay.exited;
       expect(relay.output()).not.toMatch(/Unhandled|MaxRetriesPerRequest/);
       expect(code).toBe(0);
     } finally {
-      await stop(redis);
+      await redis.kill();
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);

@@ -60,6 +60,58 @@ describe('sqlite database', () => {
     }
   });
 
+  it('migration 5 indexes existing inbox rows: same totals and order, hidden and revoked left out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'records-'));
+    try {
+      const file = join(dir, 'relay.sqlite');
+      const old = new Database(file);
+      for (const sql of migrations.slice(0, 4)) old.exec(sql);
+      old.pragma('user_version = 4');
+      const insert = old.prepare(
+        `INSERT INTO transfers (id, sender_id, sender_email, size, part_size, part_count, status,
+           created_at, expires_at, revoked_at, deleting) VALUES (?, 's', 's@x', 1, 1, 1, ?, ?, 9e12, ?, ?)`,
+      );
+      const to = old.prepare(
+        "INSERT INTO transfer_recipients (transfer_id, user_id, email, hidden) VALUES (?, 'r', 'r@x', ?)",
+      );
+      // [id, status, created_at, revoked_at, deleting, hidden]
+      const rows: [string, string, number, number | null, number, number][] = [
+        ['t-a', 'ready', 10, null, 0, 0],
+        ['t-b', 'ready', 30, null, 0, 0],
+        ['t-c', 'ready', 30, null, 0, 0],
+        ['t-d', 'ready', 20, null, 0, 1],
+        ['t-e', 'ready', 40, 5, 1, 0],
+        ['t-f', 'uploading', 50, null, 0, 0],
+        ['t-g', 'ready', 60, null, 1, 0],
+      ];
+      for (const [id, status, at, revoked, deleting, hidden] of rows) {
+        insert.run(id, status, at, revoked, deleting);
+        to.run(id, hidden);
+      }
+      old.close();
+      const db = openDatabase(file);
+      expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+      const store = new SqliteTransferStore(db);
+      const page = { limit: 2, offset: 0 };
+      const first = await store.listInbox('r', page, 1);
+      expect(first.total).toBe(3);
+      expect(first.items.map((t) => t.id)).toEqual(['t-b', 't-c']);
+      const second = await store.listInbox('r', { ...page, offset: 2 }, 1);
+      expect(second).toMatchObject({ total: 3, items: [{ id: 't-a' }] });
+      // The migrated rows stay in step afterwards: finalize lists, revoke and delete unlist.
+      expect(await store.beginFinalize('t-f', 2)).toBe(true);
+      expect(await store.finalize('t-f', 3)).toBe(true);
+      expect((await store.listInbox('r', page, 4)).items.map((t) => t.id)).toEqual(['t-f', 't-b']);
+      expect(await store.revoke('t-f', 5)).toBe(true);
+      await store.markDeleting('t-b');
+      const after = await store.listInbox('r', { limit: 10, offset: 0 }, 6);
+      expect(after).toMatchObject({ total: 2, items: [{ id: 't-c' }, { id: 't-a' }] });
+      db.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs in WAL mode, records the schema version and reopens without re-migrating', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'records-'));
     try {

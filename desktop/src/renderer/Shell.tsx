@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ComponentType } from 'react';
 import type { Client } from './lib/client.js';
 import type { AccountStatus, AppInfo, ConnectionState, LocalTransfer } from '../../shared/dto.js';
 import { AppContext, type AppState, type ScreenName } from './lib/app-context.js';
@@ -17,6 +17,16 @@ const NAV: { screen: ScreenName; label: string }[] = [
   { screen: 'offline-decrypt', label: 'Decrypt a file' },
   { screen: 'settings', label: 'Settings' },
 ];
+
+/** The component each screen name shows in the main area. */
+const SCREENS: Record<ScreenName, ComponentType> = {
+  send: SendScreen,
+  inbox: InboxScreen,
+  sent: SentScreen,
+  contacts: ContactsScreen,
+  'offline-decrypt': OfflineScreen,
+  settings: SettingsScreen,
+};
 
 const CONNECTION_TEXT: Record<ConnectionState, string> = {
   online: 'Online',
@@ -166,27 +176,7 @@ export function Shell({ client, info, status, setStatus, refreshStatus }: ShellP
     ],
   );
 
-  let content;
-  switch (screen) {
-    case 'send':
-      content = <SendScreen />;
-      break;
-    case 'inbox':
-      content = <InboxScreen />;
-      break;
-    case 'sent':
-      content = <SentScreen />;
-      break;
-    case 'contacts':
-      content = <ContactsScreen />;
-      break;
-    case 'offline-decrypt':
-      content = <OfflineScreen />;
-      break;
-    case 'settings':
-      content = <SettingsScreen />;
-      break;
-  }
+  const Content = SCREENS[screen];
 
   return (
     <AppContext.Provider value={state}>
@@ -256,7 +246,7 @@ export function Shell({ client, info, status, setStatus, refreshStatus }: ShellP
               ))}
             </div>
           )}
-          {content}
+          <Content />
         </main>
       </div>
     </AppContext.Provider>

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import {
   type Account,
   type KeyStore,
 } from '../../src/core/index.js';
+import { listenLoopback } from './http-proxy.js';
 import { steppingClock } from './localdb.js';
 
 /** Keeps mails in memory so tests can read the verification codes the relay sends. */
@@ -55,8 +56,14 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
-/** A real relay (`build` + `listen` on 127.0.0.1:0) with a fresh data dir. */
-export async function startRelay(env: Record<string, string> = {}): Promise<TestRelay> {
+/**
+ * A real relay (`build` + `listen` on 127.0.0.1:0) with a fresh data dir (removed by close()),
+ * on the system clock unless `now` is given.
+ */
+export async function startRelay(
+  env: Record<string, string> = {},
+  options: { now?: () => number } = {},
+): Promise<TestRelay & { dataDir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'desktop-relay-'));
   const config = loadConfig({
     DATACRYPT_DATA_DIR: dir,
@@ -65,13 +72,17 @@ export async function startRelay(env: Record<string, string> = {}): Promise<Test
     ...env,
   });
   const mailer = new RecordingMailer();
-  const app = await build(config, { mailer });
+  const app = await build(
+    config,
+    options.now === undefined ? { mailer } : { mailer, now: options.now },
+  );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return {
     app,
     url: `http://127.0.0.1:${port}`,
     mailer,
+    dataDir: dir,
     async close() {
       await app.close();
       await rm(dir, { recursive: true, force: true });
@@ -107,7 +118,7 @@ const PUBLIC_KEY_PATH = /^\/api\/users\/public-key\/([^/?]+)$/u;
  */
 export async function startProxy(target: string): Promise<TestProxy> {
   const rewrites = new Map<string, DirectoryRewrite>();
-  const server: Server = createServer((req, res) => {
+  const server = await listenLoopback((req, res) => {
     void (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -137,20 +148,7 @@ export async function startProxy(target: string): Promise<TestProxy> {
       res.writeHead(502).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    rewrites,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => {
-          if (err) reject(err);
-          else resolve();
-        });
-      }),
-  };
+  return { url: server.url, rewrites, close: () => server.close() };
 }
 
 export const PASSWORD = 'correct horse battery staple';

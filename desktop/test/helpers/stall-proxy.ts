@@ -1,5 +1,5 @@
-import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { forwardTo, listenLoopback } from './http-proxy.js';
 
 /**
  * A streaming HTTP proxy in front of the relay that can hold part uploads: with `stallFromPart`
@@ -28,25 +28,7 @@ export async function startStallProxy(target: string): Promise<StallProxy> {
     stallFromPart: null,
     forwardedParts: [],
   };
-  const forward = (req: IncomingMessage, res: ServerResponse, part: number | null): void => {
-    const out = request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host },
-      },
-      (answer) => {
-        if (part !== null && (answer.statusCode ?? 500) < 300) state.forwardedParts.push(part);
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  };
-  const server = createServer((req, res) => {
+  const proxy = await listenLoopback((req, res) => {
     const match = req.method === 'PUT' ? PART.exec(req.url ?? '') : null;
     const part = match?.[1] === undefined ? null : Number(match[1]);
     if (part !== null && state.stallFromPart !== null && part >= state.stallFromPart) {
@@ -55,12 +37,14 @@ export async function startStallProxy(target: string): Promise<StallProxy> {
       res.on('close', () => heldResponses.delete(res));
       return;
     }
-    forward(req, res, part);
+    forwardTo(upstream, req, res, (answer) => {
+      if (part !== null && (answer.statusCode ?? 500) < 300) state.forwardedParts.push(part);
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: proxy.url,
     get stallFromPart() {
       return state.stallFromPart;
     },
@@ -73,13 +57,9 @@ export async function startStallProxy(target: string): Promise<StallProxy> {
       for (const res of heldResponses) res.destroy();
       heldResponses.clear();
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const res of heldResponses) res.destroy();
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
+    close: () => {
+      for (const res of heldResponses) res.destroy();
+      return proxy.close();
+    },
   };
 }

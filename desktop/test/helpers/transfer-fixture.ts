@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { build, loadConfig, type App } from '@datacrypt/relay-server';
 import { Contacts, TransferEngine, type TransferEngineOptions } from '../../src/core/index.js';
-import { makeProfile, RecordingMailer, signUp, type Profile, type TestRelay } from './relay.js';
+import { makeProfile, signUp, startRelay, type Profile, type TestRelay } from './relay.js';
+
+export { until } from './poll.js';
 
 /**
  * Fixtures of the transfer engine tests: a real relay whose clock and data dir the test controls,
@@ -22,32 +22,17 @@ export interface TransferRelay extends TestRelay {
 
 /** A relay on 127.0.0.1 with small parts allowed (64 KiB) and a clock the test can move. */
 export async function startTransferRelay(env: Record<string, string> = {}): Promise<TransferRelay> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'desktop-transfer-relay-'));
-  const config = loadConfig({
-    DATACRYPT_DATA_DIR: dataDir,
-    DATACRYPT_LOG_LEVEL: 'silent',
-    DATACRYPT_AUTH_RATE_LIMIT_PER_MINUTE: '100000',
-    DATACRYPT_MIN_PART_SIZE: String(64 * 1024),
-    ...env,
-  });
-  const mailer = new RecordingMailer();
   let offset = 0;
-  const app: App = await build(config, { mailer, now: () => Date.now() + offset });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as AddressInfo;
+  const relay = await startRelay(
+    { DATACRYPT_MIN_PART_SIZE: String(64 * 1024), ...env },
+    { now: () => Date.now() + offset },
+  );
   return {
-    app,
-    url: `http://127.0.0.1:${port}`,
-    mailer,
-    dataDir,
+    ...relay,
     advance(ms) {
       offset += ms;
     },
-    partFile: (id, n) => join(dataDir, 'blobs', id.slice(0, 2), id, String(n)),
-    async close() {
-      await app.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    partFile: (id, n) => join(relay.dataDir, 'blobs', id.slice(0, 2), id, String(n)),
   };
 }
 
@@ -122,18 +107,4 @@ export async function workDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'desktop-transfer-work-'));
   await mkdir(dir, { recursive: true });
   return dir;
-}
-
-/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
-export async function until<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  ms = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -1,7 +1,8 @@
 import type { Container } from '../container.js';
 import type { Role } from '../contract/index.js';
 import type { Account } from '../ports.js';
-import { newId, randomToken } from '../services/crypto.js';
+import { randomToken } from '../services/crypto.js';
+import { newAccount } from '../services/new-account.js';
 import { hashPassword } from '../services/passwords.js';
 
 // A disabled account keeps its password hash behind this prefix: no password verifies against it
@@ -67,20 +68,13 @@ export async function createAdmin(
     throw new AdminError('E_VALIDATION', 'the password needs at least 8 characters');
   }
   const generated = password === undefined ? randomToken(18) : undefined;
-  const account: Account = {
-    id: newId(),
+  const account = newAccount({
     email: address,
     passwordHash: await hashPassword(password ?? generated ?? ''),
     role: 'admin',
     verified: true,
     createdAt: c.now(),
-    totpSecret: null,
-    totpPendingSecret: null,
-    totpLastStep: null,
-    verifyCodeHash: null,
-    verifyCodeExpiresAt: null,
-    verifyCodeAttempts: 0,
-  };
+  });
   if (!(await c.accounts.create(account))) {
     throw new AdminError('E_CONFLICT', `${address} was registered meanwhile; run again`);
   }

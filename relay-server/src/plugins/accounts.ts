@@ -19,8 +19,9 @@ import {
 } from '../contract/index.js';
 import { AppError } from '../errors.js';
 import type { Account } from '../ports.js';
-import { keyedHash, newId, sameDigest, sha256Hex, sixDigitCode } from '../services/crypto.js';
+import { keyedHash, sameDigest, sha256Hex, sixDigitCode } from '../services/crypto.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../services/passwords.js';
+import { newAccount } from '../services/new-account.js';
 import { issueTokens } from '../services/sessions.js';
 import { bearer, currentUser, requireUser } from './auth.js';
 
@@ -81,20 +82,13 @@ export const accountsPlugin: FastifyPluginAsyncTypebox = (app) => {
       const passwordHash = await hashPassword(request.body.password);
       const existing = await c.accounts.byEmail(email);
       if (existing === undefined) {
-        const account: Account = {
-          id: newId(),
+        const account = newAccount({
           email,
           passwordHash,
           role: c.config.adminEmails.includes(email) ? 'admin' : 'user',
           verified: false,
           createdAt: c.now(),
-          totpSecret: null,
-          totpPendingSecret: null,
-          totpLastStep: null,
-          verifyCodeHash: null,
-          verifyCodeExpiresAt: null,
-          verifyCodeAttempts: 0,
-        };
+        });
         if (await c.accounts.create(account)) await sendVerificationCode(c, account);
       } else if (!existing.verified) {
         // Whoever proves control of the mailbox wins: the newest password goes with the newest code,

@@ -60,6 +60,10 @@ export function createRealtimeServer(
     serveClient: false,
     // Events are small; a client has nothing big to send.
     maxHttpBufferSize: 16 * 1024,
+    // No per-socket zlib contexts: with thousands of sockets they would dominate memory, and
+    // the payloads (ids and sizes) are too small to gain from compression.
+    perMessageDeflate: false,
+    httpCompression: false,
     ...(c.redis ? { adapter: c.redis.socketAdapter } : {}),
   });
 

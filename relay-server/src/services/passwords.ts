@@ -1,4 +1,5 @@
 import { hash, verify, type Options } from '@node-rs/argon2';
+import { concurrencyLimit } from './concurrency-limit.js';
 
 // OWASP's argon2id baseline (19 MiB, t=2, p=1): about 20-40 ms per hash on a server core.
 // Argon2id is the library's default algorithm (its `Algorithm` enum is `const` and cannot be
@@ -9,13 +10,17 @@ const options: Options = {
   parallelism: 1,
 };
 
+// Each argon2 run holds 19 MiB; a burst of registrations or logins would otherwise run one per
+// libuv thread (4) and lift the relay's RSS by ~75 MB. Two at a time bounds it at ~38 MiB.
+const bounded = concurrencyLimit(2);
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, options);
+  return bounded(() => hash(password, options));
 }
 
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
   try {
-    return await verify(stored, password);
+    return await bounded(() => verify(stored, password));
   } catch {
     return false;
   }

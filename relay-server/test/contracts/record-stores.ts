@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ports } from '../../src/container.js';
 import type { Account, TransferRecord } from '../../src/ports.js';
 import { newId } from '../../src/services/crypto.js';
+import { newAccount } from '../../src/services/new-account.js';
 
 type Records = Pick<
   Ports,
@@ -9,20 +10,13 @@ type Records = Pick<
 >;
 
 function account(email: string): Account {
-  return {
-    id: newId(),
+  return newAccount({
     email,
     passwordHash: 'hash',
     role: 'user',
     verified: false,
     createdAt: 1000,
-    totpSecret: null,
-    totpPendingSecret: null,
-    totpLastStep: null,
-    verifyCodeHash: null,
-    verifyCodeExpiresAt: null,
-    verifyCodeAttempts: 0,
-  };
+  });
 }
 
 function transfer(

@@ -3,10 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { generateIdentity, signKeyPublication } from '@datacrypt/shared-crypto';
-import type { TokenPair } from '../../src/contract/index.js';
 import { waitFor } from './realtime.js';
-import { call, PASSWORD, type TestUser } from './relay.js';
+import { signUpUser, type TestUser } from './relay.js';
 
 /** A free TCP port on loopback (closed again before it is returned). */
 export function freePort(): Promise<number> {
@@ -28,6 +26,8 @@ export interface Proc {
   child: ChildProcess;
   lines: string[];
   exited: Promise<number | null>;
+  /** Everything the process wrote to stdout and stderr so far (a last unfinished line too). */
+  output(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -51,6 +51,7 @@ function track(child: ChildProcess): Proc {
     child,
     lines,
     exited,
+    output: () => [...lines, partial].join('\n'),
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
@@ -58,9 +59,12 @@ function track(child: ChildProcess): Proc {
   };
 }
 
-/** A real redis-server on a free port, without persistence; kill() stops it. */
-export async function startRedis(): Promise<Proc & { url: string }> {
-  const port = await freePort();
+/**
+ * A real redis-server without persistence, on `port` (a free one if omitted); kill() stops it.
+ * A fixed port lets a test stop Redis and start it again where its clients expect it.
+ */
+export async function startRedis(port?: number): Promise<Proc & { url: string; port: number }> {
+  port ??= await freePort();
   const proc = track(
     spawn(
       'redis-server',
@@ -75,10 +79,11 @@ export async function startRedis(): Promise<Proc & { url: string }> {
     10_000,
     'redis-server to start',
   );
-  return { ...proc, url: `redis://127.0.0.1:${port}` };
+  return { ...proc, url: `redis://127.0.0.1:${String(port)}`, port };
 }
 
-const MAIN = resolve(import.meta.dirname, '../../dist/main.js');
+/** The built relay's entry point. */
+export const MAIN = resolve(import.meta.dirname, '../../dist/main.js');
 
 /** A relay as its own process (`node dist/main.js`), configured by env; resolves when listening. */
 export async function startRelayProcess(
@@ -126,8 +131,8 @@ export function logRecords(proc: Proc): Record<string, unknown>[] {
   return out;
 }
 
-/** The newest verification code the outbox of `dataDir` holds for `email`. */
-async function outboxCode(dataDir: string, email: string): Promise<string | undefined> {
+/** The newest verification code the outbox of `dataDir` holds for `email`, if any yet. */
+export async function mailedCode(dataDir: string, email: string): Promise<string | undefined> {
   const dir = join(dataDir, 'outbox');
   const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.eml')).sort();
   for (const f of files.reverse()) {
@@ -141,33 +146,11 @@ async function outboxCode(dataDir: string, email: string): Promise<string | unde
 }
 
 /** Registers, verifies (code read from the relay's outbox) and logs in; publishes a key. */
-export async function makeProcessUser(
+export function makeProcessUser(
   relay: { url: string; dataDir: string },
   email: string,
 ): Promise<TestUser> {
-  const reg = await call(relay, 'POST', '/api/auth/register', {
-    body: { email, password: PASSWORD },
-  });
-  if (reg.status !== 202) throw new Error(`register ${email}: ${reg.status}`);
-  const code = await waitFor(() => outboxCode(relay.dataDir, email), 5000, 'the code mail');
-  const ver = await call(relay, 'POST', '/api/auth/verify-otp', { body: { email, code } });
-  if (ver.status !== 200) throw new Error(`verify ${email}: ${ver.status}`);
-  const login = await call<TokenPair>(relay, 'POST', '/api/auth/login', {
-    body: { email, password: PASSWORD },
-  });
-  if (login.status !== 200) throw new Error(`login ${email}: ${login.status}`);
-  const identity = generateIdentity();
-  const pub = signKeyPublication(identity, email, Date.now());
-  const res = await call(relay, 'PUT', '/api/users/public-key', {
-    token: login.body.accessToken,
-    body: pub,
-  });
-  if (res.status !== 200) throw new Error(`publish key ${email}: ${res.status}`);
-  return {
-    email,
-    password: PASSWORD,
-    tokens: login.body,
-    access: login.body.accessToken,
-    identity,
-  };
+  return signUpUser(relay, email, (address) =>
+    waitFor(() => mailedCode(relay.dataDir, address), 5000, 'the code mail'),
+  );
 }

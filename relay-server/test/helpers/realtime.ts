@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import {
   REALTIME_PATH,
+  RealtimeEventNames,
   type ClientToServerEvents,
   type RealtimeEventName,
   type RealtimePayloads,
@@ -15,12 +16,7 @@ export type Received =
   | { event: 'session:ended'; payload: SessionEndedPayload };
 
 const EVENTS: readonly (RealtimeEventName | 'session:ended')[] = [
-  'transfer:new',
-  'transfer:downloaded',
-  'transfer:receipt',
-  'transfer:revoked',
-  'transfer:expired',
-  'key:changed',
+  ...RealtimeEventNames,
   'session:ended',
 ];
 

@@ -97,17 +97,21 @@ export interface TestUser {
   identity: SecretIdentity;
 }
 
-/** Registers, verifies (code read from the mail) and logs in; optionally publishes a key. */
-export async function makeUser(
-  relay: TestRelay,
+/**
+ * Registers, verifies (with the code `codeFor` finds for the email), logs in and, unless
+ * `publishKey` is false, publishes a fresh key: the sign-up every test user goes through.
+ */
+export async function signUpUser(
+  relay: { url: string },
   email: string,
+  codeFor: (email: string) => string | Promise<string>,
   opts: { publishKey?: boolean } = {},
 ): Promise<TestUser> {
   const reg = await call(relay, 'POST', '/api/auth/register', {
     body: { email, password: PASSWORD },
   });
   if (reg.status !== 202) throw new Error(`register ${email}: ${reg.status}`);
-  const code = relay.mailer.lastCode(email.toLowerCase());
+  const code = await codeFor(email.toLowerCase());
   const ver = await call(relay, 'POST', '/api/auth/verify-otp', { body: { email, code } });
   if (ver.status !== 200) throw new Error(`verify ${email}: ${ver.status}`);
   const login = await call<TokenPair>(relay, 'POST', '/api/auth/login', {
@@ -131,4 +135,13 @@ export async function makeUser(
     if (res.status !== 200) throw new Error(`publish key ${email}: ${res.status}`);
   }
   return user;
+}
+
+/** Registers, verifies (code read from the mail) and logs in; optionally publishes a key. */
+export function makeUser(
+  relay: TestRelay,
+  email: string,
+  opts: { publishKey?: boolean } = {},
+): Promise<TestUser> {
+  return signUpUser(relay, email, (address) => relay.mailer.lastCode(address), opts);
 }

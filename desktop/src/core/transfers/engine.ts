@@ -13,7 +13,7 @@ import { mapRelayError, TransferError } from './errors.js';
 import { RunningTransfer } from './handle.js';
 import { verifyReceipt } from './receipt.js';
 import { partPath, readReceiveState, runReceive, type ReceiveState } from './receive-run.js';
-import { readSendState, runSend, spoolPath, type SendState } from './send-run.js';
+import { readSendState, runSend, spoolPath, unspooled, type SendState } from './send-run.js';
 import type {
   ReceiptStatus,
   ReceiveOptions,
@@ -140,31 +140,16 @@ export class TransferEngine {
       expiryDays: options.expiryDays ?? null,
       downloadLimit: options.downloadLimit ?? null,
       spool: spoolPath(this.ctx.profileDir, record.id),
-      size: null,
-      partSize: null,
-      partCount: null,
-      partHashes: [],
-      spooled: false,
-      cipherSha256: null,
-      expiresAt: null,
+      ...unspooled(),
       receipts: {},
     };
     this.ctx.db.transfers.update(record.id, { resumeData: toJson(st) });
     return this.startSend(record.id, false);
   }
 
-  private startSend(id: string, paused: boolean): RunningTransfer<SendResult> {
-    const run = new RunningTransfer<SendResult>(id, 'send', (s) => {
-      this.setState(id, s);
-    });
-    if (paused) run.gate.pause();
-    this.running.set(id, run);
-    const save = (patch: {
-      st?: SendState;
-      relayTransferId?: string | null;
-      totalBytes?: number;
-      progressBytes?: number;
-    }) => {
+  /** Writes a run's progress to its LocalDb row: resume state and the fields that are given. */
+  private saver(id: string): SaveProgress {
+    return (patch) => {
       this.ctx.db.transfers.update(id, {
         ...(patch.st === undefined ? {} : { resumeData: toJson(patch.st) }),
         ...(patch.relayTransferId === undefined ? {} : { relayTransferId: patch.relayTransferId }),
@@ -172,9 +157,39 @@ export class TransferEngine {
         ...(patch.progressBytes === undefined ? {} : { progressBytes: patch.progressBytes }),
       });
     };
+  }
+
+  private startSend(id: string, paused: boolean): RunningTransfer<SendResult> {
+    const run = new RunningTransfer<SendResult>(id, 'send', (s) => {
+      this.setState(id, s);
+    });
+    this.running.set(id, run);
+    return this.launch(run, paused, (save) => runSend(this.ctx, run, save), {
+      cancelled: () => this.discardSend(id),
+      // A passing failure keeps the spool and the relay transfer for `resumeTransfer`; any
+      // other (quota, expiry, a changed key, unreadable input) would fail again: clean up.
+      failed: async (error) => {
+        if (!RETRYABLE.has(codeOf(error))) await this.discardSend(id);
+      },
+    });
+  }
+
+  /**
+   * Runs a registered send or receive: mirrors how it ends into LocalDb (completed; paused when
+   * stopped; cancelled or failed after its clean-up) and unregisters it then.
+   */
+  private launch<R>(
+    run: RunningTransfer<R>,
+    paused: boolean,
+    work: (save: SaveProgress) => Promise<R>,
+    cleanUp: { cancelled: () => Promise<void>; failed: (error: unknown) => Promise<void> },
+  ): RunningTransfer<R> {
+    const { id } = run;
+    if (paused) run.gate.pause();
+    const save = this.saver(id);
     run.start(async () => {
       try {
-        const result = await runSend(this.ctx, run, save);
+        const result = await work(save);
         this.setState(id, 'completed', null);
         return result;
       } catch (error) {
@@ -183,13 +198,11 @@ export class TransferEngine {
           throw run.cancelError();
         }
         if (run.isCancelled) {
-          await this.discardSend(id);
+          await cleanUp.cancelled();
           this.setState(id, 'cancelled', 'E_CANCELLED');
           throw run.cancelError();
         }
-        // A passing failure keeps the spool and the relay transfer for `resumeTransfer`; any
-        // other (quota, expiry, a changed key, unreadable input) would fail again: clean up.
-        if (!RETRYABLE.has(codeOf(error))) await this.discardSend(id);
+        await cleanUp.failed(error);
         this.setState(id, 'failed', codeOf(error));
         throw error;
       } finally {
@@ -262,40 +275,14 @@ export class TransferEngine {
     const run = new RunningTransfer<ReceiveResult>(id, 'receive', (s) => {
       this.setState(id, s);
     });
-    if (paused) run.gate.pause();
     this.running.set(id, run);
-    const save = (patch: { st?: ReceiveState; totalBytes?: number; progressBytes?: number }) => {
-      this.ctx.db.transfers.update(id, {
-        ...(patch.st === undefined ? {} : { resumeData: toJson(patch.st) }),
-        ...(patch.totalBytes === undefined ? {} : { totalBytes: patch.totalBytes }),
-        ...(patch.progressBytes === undefined ? {} : { progressBytes: patch.progressBytes }),
-      });
-    };
-    run.start(async () => {
-      try {
-        const result = await runReceive(this.ctx, run, save);
-        this.setState(id, 'completed', null);
-        return result;
-      } catch (error) {
+    return this.launch(run, paused, (save) => runReceive(this.ctx, run, save), {
+      cancelled: async () => {
         const relayId = this.ctx.db.transfers.get(id)?.relayTransferId ?? null;
-        if (run.isStopped) {
-          this.setState(id, 'paused');
-          throw run.cancelError();
-        }
-        if (run.isCancelled) {
-          if (relayId !== null) await rm(partPath(this.ctx.profileDir, relayId), { force: true });
-          this.setState(id, 'cancelled', 'E_CANCELLED');
-          throw run.cancelError();
-        }
-        this.setState(id, 'failed', codeOf(error));
-        throw error;
-      } finally {
-        this.running.delete(id);
-      }
+        if (relayId !== null) await rm(partPath(this.ctx.profileDir, relayId), { force: true });
+      },
+      failed: () => Promise.resolve(),
     });
-    run.report({ state: paused ? 'paused' : 'active' }, true);
-    this.setState(id, paused ? 'paused' : 'active');
-    return run;
   }
 
   /**
@@ -518,6 +505,14 @@ function codeOf(error: unknown): string {
   }
   return 'E_INTERNAL';
 }
+
+/** Stores a run's progress: its resume state and whichever other fields are given. */
+type SaveProgress = (patch: {
+  st?: SendState | ReceiveState;
+  relayTransferId?: string | null;
+  totalBytes?: number;
+  progressBytes?: number;
+}) => void;
 
 function toJson(value: SendState | ReceiveState): JsonValue {
   return JSON.parse(JSON.stringify(value)) as JsonValue;

@@ -61,6 +61,22 @@ export interface SendState {
   receipts: Record<string, { verified: boolean; createdAt: number }>;
 }
 
+/** The spool fields of a send with nothing encrypted yet (a new send, or one starting over). */
+export function unspooled(): Pick<
+  SendState,
+  'size' | 'partSize' | 'partCount' | 'partHashes' | 'spooled' | 'cipherSha256' | 'expiresAt'
+> {
+  return {
+    size: null,
+    partSize: null,
+    partCount: null,
+    partHashes: [],
+    spooled: false,
+    cipherSha256: null,
+    expiresAt: null,
+  };
+}
+
 /** Reads a send's resume data (tolerating missing fields). */
 export function readSendState(value: JsonValue, fallbackSpool: string): SendState {
   const r = asRecord(value);
@@ -311,15 +327,7 @@ export async function runSend(
       save({ relayTransferId: null });
     }
     await rm(st.spool, { force: true });
-    Object.assign(st, {
-      size: null,
-      partSize: null,
-      partCount: null,
-      partHashes: [],
-      spooled: false,
-      cipherSha256: null,
-      expiresAt: null,
-    });
+    Object.assign(st, unspooled());
     save({ st });
     const recipientKeys = st.recipients.map((email) =>
       parsePublicIdentity(ctx.contacts.assertCanSendTo(email).publicIdentity),

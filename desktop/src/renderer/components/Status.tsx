@@ -27,3 +27,17 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
     </div>
   );
 }
+
+/**
+ * A short confirmation announced politely to screen readers; nothing while `text` is null.
+ * @example
+ * <Notice text={notice} />
+ */
+export function Notice({ text, testId }: { text: string | null; testId?: string }) {
+  if (text === null) return null;
+  return (
+    <p className="notice" role="status" data-testid={testId}>
+      {text}
+    </p>
+  );
+}

@@ -3,8 +3,9 @@ import type { ContactDetail, ContactView, SafetyNumberView } from '../../../shar
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
 import { Fingerprint } from '../components/Fingerprint.js';
+import { FormActions } from '../components/FormActions.js';
 import { QrCode } from '../components/QrCode.js';
-import { EmptyState, Loading } from '../components/Status.js';
+import { EmptyState, Loading, Notice } from '../components/Status.js';
 import { TrustBadge } from '../components/TrustBadge.js';
 import { useApp } from '../lib/app-context.js';
 import { formatTime } from '../lib/format.js';
@@ -210,11 +211,7 @@ function ContactDetailView({ email, onBack }: { email: string; onBack: () => voi
           </section>
         </>
       )}
-      {notice !== null && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {action.error && <ErrorMessage error={action.error} />}
     </section>
   );
@@ -291,17 +288,9 @@ export function ContactsScreen() {
               onValue={setEmail}
               hint="They need a DataCrypt account on the same relay."
             />
-            <div className="actions">
-              <button type="submit" disabled={add.busy}>
-                Add contact
-              </button>
-            </div>
+            <FormActions submit="Add contact" busy={add.busy} />
             {add.error && <ErrorMessage error={add.error} />}
-            {added !== null && (
-              <p className="notice" role="status">
-                {added}
-              </p>
-            )}
+            <Notice text={added} />
           </form>
           <h2>Your contacts</h2>
           {list.loading && list.data === null && <Loading label="Loading contacts…" />}

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import type { InboxItem, LocalTransfer } from '../../../shared/dto.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
+import { FormActions } from '../components/FormActions.js';
 import { EmptyState, Loading } from '../components/Status.js';
 import { TransferProgress } from '../components/TransferProgress.js';
 import { TrustBadge } from '../components/TrustBadge.js';
@@ -169,10 +170,7 @@ function InboxRow({ item, onStarted }: { item: InboxItem; onStarted: () => void 
             The encrypted copy (.dcrypt) can be decrypted later without the relay, on the “Decrypt a
             file” screen.
           </p>
-          <div className="actions">
-            <button type="submit" disabled={action.busy}>
-              Download and decrypt
-            </button>
+          <FormActions submit="Download and decrypt" busy={action.busy}>
             <button
               type="button"
               className="secondary"
@@ -182,7 +180,7 @@ function InboxRow({ item, onStarted }: { item: InboxItem; onStarted: () => void 
             >
               Cancel
             </button>
-          </div>
+          </FormActions>
         </form>
       )}
       {failure !== null && (

@@ -3,6 +3,7 @@ import type { Client } from '../lib/client.js';
 import type { AccountStatus, AppInfo, KeyBackup } from '../../../shared/dto.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
+import { FormActions } from '../components/FormActions.js';
 import { useAction } from '../lib/hooks.js';
 
 /** Props of KeyBackupForm. */
@@ -101,16 +102,13 @@ export function KeyBackupForm({ client, info, onSaved }: KeyBackupFormProps) {
           The two passphrases are different. Type the same passphrase twice.
         </p>
       )}
-      <div className="actions">
-        <button type="submit" disabled={action.busy}>
-          Save backup
-        </button>
+      <FormActions submit="Save backup" busy={action.busy}>
         {info.nativeDialogs && (
           <button type="button" className="secondary" onClick={choose}>
             Choose where to save…
           </button>
         )}
-      </div>
+      </FormActions>
       {action.error && <ErrorMessage error={action.error} />}
       {saved !== null && (
         <div role="status" data-testid="backup-saved" className="notice">

@@ -3,6 +3,7 @@ import type { OfflineDecryptResult } from '../../../shared/dto.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
 import { Fingerprint } from '../components/Fingerprint.js';
+import { FormActions } from '../components/FormActions.js';
 import { Loading } from '../components/Status.js';
 import { TrustBadge } from '../components/TrustBadge.js';
 import { useApp } from '../lib/app-context.js';
@@ -106,11 +107,7 @@ export function OfflineScreen() {
           onValue={setFolder}
           hint="The decrypted files go here. Nothing is written unless the whole file checks out."
         />
-        <div className="actions">
-          <button type="submit" disabled={action.busy}>
-            Decrypt
-          </button>
-        </div>
+        <FormActions submit="Decrypt" busy={action.busy} />
         {action.busy && <Loading label="Decrypting…" />}
         {action.error && <ErrorMessage error={action.error} />}
       </form>

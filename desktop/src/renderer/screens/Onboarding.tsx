@@ -4,7 +4,8 @@ import type { AccountStatus, AppInfo, LoginResult } from '../../../shared/dto.js
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
 import { Fingerprint } from '../components/Fingerprint.js';
-import { Loading } from '../components/Status.js';
+import { FormActions } from '../components/FormActions.js';
+import { Loading, Notice } from '../components/Status.js';
 import { useAction } from '../lib/hooks.js';
 import { KeyBackupForm } from './KeyBackupForm.js';
 
@@ -101,6 +102,19 @@ export function Onboarding({ client, info, status, setStatus, onDone }: Onboardi
     });
   };
 
+  // Register and sign-in both go back to the relay choice.
+  const backToRelay = (
+    <button
+      type="button"
+      className="secondary"
+      onClick={() => {
+        go('relay');
+      }}
+    >
+      Back
+    </button>
+  );
+
   const submit = (e: SyntheticEvent, fn: () => Promise<void>) => {
     e.preventDefault();
     void action.run(fn);
@@ -135,11 +149,7 @@ export function Onboarding({ client, info, status, setStatus, onDone }: Onboardi
             value={passphrase}
             onValue={setPassphrase}
           />
-          <div className="actions">
-            <button type="submit" disabled={action.busy}>
-              Unlock
-            </button>
-          </div>
+          <FormActions submit="Unlock" busy={action.busy} />
         </form>
       );
       break;
@@ -166,10 +176,7 @@ export function Onboarding({ client, info, status, setStatus, onDone }: Onboardi
             onValue={setRelayUrl}
             hint="For example https://relay.example.com"
           />
-          <div className="actions">
-            <button type="submit" disabled={action.busy}>
-              Create an account
-            </button>
+          <FormActions submit="Create an account" busy={action.busy}>
             <button
               type="button"
               className="secondary"
@@ -180,7 +187,7 @@ export function Onboarding({ client, info, status, setStatus, onDone }: Onboardi
             >
               I already have an account
             </button>
-          </div>
+          </FormActions>
         </form>
       );
       break;
@@ -234,20 +241,9 @@ export function Onboarding({ client, info, status, setStatus, onDone }: Onboardi
               The two passwords are different. Type the same password twice.
             </p>
           )}
-          <div className="actions">
-            <button type="submit" disabled={action.busy}>
-              Create account
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                go('relay');
-              }}
-            >
-              Back
-            </button>
-          </div>
+          <FormActions submit="Create account" busy={action.busy}>
+            {backToRelay}
+          </FormActions>
         </form>
       );
       break;
@@ -280,20 +276,9 @@ export function Onboarding({ client, info, status, setStatus, onDone }: Onboardi
             value={password}
             onValue={setPassword}
           />
-          <div className="actions">
-            <button type="submit" disabled={action.busy}>
-              Sign in
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              onClick={() => {
-                go('relay');
-              }}
-            >
-              Back
-            </button>
-          </div>
+          <FormActions submit="Sign in" busy={action.busy}>
+            {backToRelay}
+          </FormActions>
         </form>
       );
       break;
@@ -332,15 +317,8 @@ export function Onboarding({ client, info, status, setStatus, onDone }: Onboardi
             value={code}
             onValue={setCode}
           />
-          {notice !== null && (
-            <p className="notice" role="status">
-              {notice}
-            </p>
-          )}
-          <div className="actions">
-            <button type="submit" disabled={action.busy}>
-              Confirm code
-            </button>
+          <Notice text={notice} />
+          <FormActions submit="Confirm code" busy={action.busy}>
             <button
               type="button"
               className="secondary"
@@ -354,7 +332,7 @@ export function Onboarding({ client, info, status, setStatus, onDone }: Onboardi
             >
               Send a new code
             </button>
-          </div>
+          </FormActions>
         </form>
       );
       break;
@@ -382,11 +360,7 @@ export function Onboarding({ client, info, status, setStatus, onDone }: Onboardi
             value={secondFactor}
             onValue={setSecondFactor}
           />
-          <div className="actions">
-            <button type="submit" disabled={action.busy}>
-              Continue
-            </button>
-          </div>
+          <FormActions submit="Continue" busy={action.busy} />
         </form>
       );
       break;

@@ -3,7 +3,8 @@ import { CallError } from '../lib/client.js';
 import type { LocalTransfer } from '../../../shared/dto.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
-import { EmptyState, Loading } from '../components/Status.js';
+import { FormActions } from '../components/FormActions.js';
+import { EmptyState, Loading, Notice } from '../components/Status.js';
 import { TransferProgress } from '../components/TransferProgress.js';
 import { TrustBadge } from '../components/TrustBadge.js';
 import { useApp } from '../lib/app-context.js';
@@ -375,17 +376,9 @@ export function SendScreen() {
             {problem}
           </p>
         )}
-        <div className="actions">
-          <button type="submit" disabled={send.busy}>
-            Encrypt and send
-          </button>
-        </div>
+        <FormActions submit="Encrypt and send" busy={send.busy} />
         {send.error && <ErrorMessage error={send.error} />}
-        {sent !== null && (
-          <p className="notice" role="status">
-            {sent}
-          </p>
-        )}
+        <Notice text={sent} />
       </form>
       <SendsInProgress />
     </div>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { LocalTransfer, RecipientState, SentItem } from '../../../shared/dto.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
-import { EmptyState, Loading } from '../components/Status.js';
+import { EmptyState, Loading, Notice } from '../components/Status.js';
 import { TransferProgress } from '../components/TransferProgress.js';
 import { useApp } from '../lib/app-context.js';
 import { formatBytes, formatTime } from '../lib/format.js';
@@ -160,11 +160,7 @@ export function SentScreen() {
       <h1 id="screen-heading" tabIndex={-1}>
         Sent
       </h1>
-      {revoked !== null && (
-        <p className="notice" role="status" data-testid="revoke-done">
-          {revoked}
-        </p>
-      )}
+      <Notice text={revoked} testId="revoke-done" />
       {sent.loading && sent.data === null && <Loading label="Loading sent transfers…" />}
       {sent.error && <ErrorMessage error={sent.error} />}
       {sent.data !== null && items.length === 0 && (

@@ -3,8 +3,9 @@ import type { Settings, SettingsPatch, TotpSetup } from '../../../shared/dto.js'
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
 import { Fingerprint } from '../components/Fingerprint.js';
+import { FormActions } from '../components/FormActions.js';
 import { QrCode } from '../components/QrCode.js';
-import { Loading } from '../components/Status.js';
+import { Loading, Notice } from '../components/Status.js';
 import { useApp } from '../lib/app-context.js';
 import { formatTime } from '../lib/format.js';
 import { useAction, useLoad } from '../lib/hooks.js';
@@ -118,10 +119,7 @@ function TwoFactorSection() {
           value={code}
           onValue={setCode}
         />
-        <div className="actions">
-          <button type="submit" disabled={action.busy}>
-            Confirm
-          </button>
+        <FormActions submit="Confirm" busy={action.busy}>
           <button
             type="button"
             className="secondary"
@@ -131,7 +129,7 @@ function TwoFactorSection() {
           >
             Cancel
           </button>
-        </div>
+        </FormActions>
       </form>
     );
   } else if (status.totpEnabled) {
@@ -290,11 +288,20 @@ function PreferencesSection() {
   );
 }
 
+type KeyPanel = 'backup' | 'restore' | 'rotate';
+
+/** The key actions, each opening its panel below the buttons (again: closing it). */
+const KEY_PANELS: readonly { panel: KeyPanel; label: string }[] = [
+  { panel: 'backup', label: 'Back up key' },
+  { panel: 'restore', label: 'Restore from backup' },
+  { panel: 'rotate', label: 'Replace my key' },
+];
+
 function KeysSection() {
   const { client, info, refreshStatus } = useApp();
   const keys = useLoad(() => client.call('keys:show'));
   const action = useAction();
-  const [panel, setPanel] = useState<'none' | 'backup' | 'restore' | 'rotate'>('none');
+  const [panel, setPanel] = useState<KeyPanel | 'none'>('none');
   const [source, setSource] = useState('');
   const [pasted, setPasted] = useState('');
   const [passphrase, setPassphrase] = useState('');
@@ -342,36 +349,19 @@ function KeysSection() {
         </>
       )}
       <div className="actions">
-        <button
-          type="button"
-          className="secondary"
-          aria-expanded={panel === 'backup'}
-          onClick={() => {
-            setPanel(panel === 'backup' ? 'none' : 'backup');
-          }}
-        >
-          Back up key
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          aria-expanded={panel === 'restore'}
-          onClick={() => {
-            setPanel(panel === 'restore' ? 'none' : 'restore');
-          }}
-        >
-          Restore from backup
-        </button>
-        <button
-          type="button"
-          className="secondary"
-          aria-expanded={panel === 'rotate'}
-          onClick={() => {
-            setPanel(panel === 'rotate' ? 'none' : 'rotate');
-          }}
-        >
-          Replace my key
-        </button>
+        {KEY_PANELS.map(({ panel: name, label }) => (
+          <button
+            key={name}
+            type="button"
+            className="secondary"
+            aria-expanded={panel === name}
+            onClick={() => {
+              setPanel(panel === name ? 'none' : name);
+            }}
+          >
+            {label}
+          </button>
+        ))}
       </div>
       {panel === 'backup' && (
         <KeyBackupForm
@@ -414,11 +404,7 @@ function KeysSection() {
             value={passphrase}
             onValue={setPassphrase}
           />
-          <div className="actions">
-            <button type="submit" disabled={action.busy}>
-              Restore key
-            </button>
-          </div>
+          <FormActions submit="Restore key" busy={action.busy} />
         </form>
       )}
       {panel === 'rotate' && (
@@ -457,11 +443,7 @@ function KeysSection() {
           </div>
         </div>
       )}
-      {notice !== null && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {action.error && <ErrorMessage error={action.error} />}
     </section>
   );
@@ -494,17 +476,9 @@ function RelaySection() {
           onValue={setUrl}
           hint="Changing the relay signs you in there; your contacts must use the same relay."
         />
-        <div className="actions">
-          <button type="submit" disabled={action.busy}>
-            Save relay address
-          </button>
-        </div>
+        <FormActions submit="Save relay address" busy={action.busy} />
       </form>
-      {notice !== null && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {action.error && <ErrorMessage error={action.error} />}
     </section>
   );

@@ -19,8 +19,9 @@ export async function writeVerified(
   options: { sync: boolean },
 ): Promise<void> {
   await (await open(path, 'wx')).close();
-  // 1 MiB buffers: with the 16 KiB default, syscalls rather than the disk bound throughput.
-  const out = createWriteStream(path, { flags: 'r+', highWaterMark: 1024 * 1024 });
+  // 256 KiB: with the 16 KiB default, syscalls rather than the disk bound throughput; 1 MiB
+  // per upload, times the uploads in flight, pushed the relay's RSS past its 300 MB goal.
+  const out = createWriteStream(path, { flags: 'r+', highWaterMark: 256 * 1024 });
   await pipeline(body, verifying(expected), out);
   if (options.sync) {
     const handle = await open(path, 'r');

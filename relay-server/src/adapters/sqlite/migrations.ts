@@ -129,4 +129,18 @@ export const migrations: readonly string[] = [
   ALTER TABLE transfers ADD COLUMN revoked_at INTEGER;
   ALTER TABLE transfers ADD COLUMN finalizing_at INTEGER;
   `,
+  // 5: inbox listing in index order. Each recipient row carries its transfer's created_at and
+  // whether the transfer is listed (ready, not deleting, not revoked), kept in step by the
+  // transfer store, so a page reads the index in order and stops early and the total is an
+  // index-only count instead of a join and sort over the whole inbox.
+  `
+  ALTER TABLE transfer_recipients ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE transfer_recipients ADD COLUMN listed INTEGER NOT NULL DEFAULT 0;
+  UPDATE transfer_recipients SET
+    created_at = (SELECT t.created_at FROM transfers t WHERE t.id = transfer_id),
+    listed = (SELECT t.status = 'ready' AND t.deleting = 0 AND t.revoked_at IS NULL
+              FROM transfers t WHERE t.id = transfer_id);
+  CREATE INDEX transfer_recipients_inbox
+    ON transfer_recipients(user_id, hidden, listed, created_at DESC, transfer_id);
+  `,
 ];

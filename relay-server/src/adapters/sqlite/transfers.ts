@@ -54,6 +54,31 @@ const LIVE = 'deleting = 0 AND revoked_at IS NULL';
 /** Takes parts: uploading, not yet finalizing, live. */
 const OPEN_UPLOAD = `status = 'uploading' AND finalizing_at IS NULL AND ${LIVE}`;
 
+/** How one box is read: its rows, base condition (params bound first), page order, bare count. */
+interface ListShape {
+  from: string;
+  base: string;
+  order: string;
+  /** Exact total when no filter applies; undefined: count with the full clause. */
+  count?: string;
+}
+
+// Reads transfer_recipients' (user_id, hidden, listed, created_at DESC, transfer_id) index in
+// order; `listed` stands for ready, not deleting, not revoked (the redundant t.* checks stay).
+const INBOX: ListShape = {
+  from: 'transfer_recipients r JOIN transfers t ON t.id = r.transfer_id',
+  base: "r.user_id = ? AND r.hidden = 0 AND r.listed = 1 AND t.status = 'ready'",
+  order: 'r.created_at DESC, r.transfer_id',
+  count:
+    'SELECT COUNT(*) AS c FROM transfer_recipients WHERE user_id = ? AND hidden = 0 AND listed = 1',
+};
+
+const SENT: ListShape = {
+  from: 'transfers t',
+  base: 't.sender_id = ?',
+  order: 't.created_at DESC, t.id',
+};
+
 function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -147,9 +172,13 @@ export class SqliteTransferStore implements TransferStore {
         t.finalizingAt,
       );
       const insert = this.prepare(
-        'INSERT INTO transfer_recipients (transfer_id, user_id, email, hidden) VALUES (?, ?, ?, ?)',
+        `INSERT INTO transfer_recipients (transfer_id, user_id, email, hidden, created_at, listed)
+           VALUES (?, ?, ?, ?, ?, ?)`,
       );
-      for (const r of t.recipients) insert.run(t.id, r.userId, r.email, r.hidden ? 1 : 0);
+      const listed = t.status === 'ready' && !t.deleting && t.revokedAt === null ? 1 : 0;
+      for (const r of t.recipients) {
+        insert.run(t.id, r.userId, r.email, r.hidden ? 1 : 0, t.createdAt, listed);
+      }
       return true;
     });
     return Promise.resolve(created.immediate());
@@ -187,20 +216,33 @@ export class SqliteTransferStore implements TransferStore {
   }
 
   finalize(transferId: string, now: number): Promise<boolean> {
-    const result = this.prepare(
-      `UPDATE transfers SET status = 'ready', finalized_at = ?
-         WHERE id = ? AND status = 'uploading' AND finalizing_at IS NOT NULL AND ${LIVE}`,
-    ).run(now, transferId);
-    return Promise.resolve(result.changes === 1);
+    const done = this.db.transaction(() => {
+      const result = this.prepare(
+        `UPDATE transfers SET status = 'ready', finalized_at = ?
+           WHERE id = ? AND status = 'uploading' AND finalizing_at IS NOT NULL AND ${LIVE}`,
+      ).run(now, transferId);
+      if (result.changes !== 1) return false;
+      this.setListed(transferId, true);
+      return true;
+    });
+    return Promise.resolve(done.immediate());
+  }
+
+  /** Keeps the recipients' copy of "listed" (migration 5) in step with the transfer's state. */
+  private setListed(transferId: string, listed: boolean): void {
+    this.prepare('UPDATE transfer_recipients SET listed = ? WHERE transfer_id = ?').run(
+      listed ? 1 : 0,
+      transferId,
+    );
   }
 
   private list(
-    base: string,
+    box: ListShape,
     params: (string | number)[],
     f: TransferFilter,
     now: number,
   ): { items: TransferRecord[]; total: number } {
-    const where = [base, 't.deleting = 0', 't.revoked_at IS NULL'];
+    const where = [box.base, 't.deleting = 0', 't.revoked_at IS NULL'];
     const args = [...params];
     if (f.status === 'expired') {
       where.push('t.expires_at <= ?');
@@ -234,16 +276,18 @@ export class SqliteTransferStore implements TransferStore {
       args.push(pattern, pattern);
     }
     const clause = where.join(' AND ');
+    // Without filters the box's own count (an index-only count for the inbox) is exact.
     const total = (
-      this.prepare(
-        `SELECT COUNT(*) AS c FROM transfers t ${clause.includes('r.') ? 'JOIN transfer_recipients r ON r.transfer_id = t.id' : ''} WHERE ${clause}`,
-      ).get(...args) as { c: number }
+      (where.length === 3 && box.count !== undefined
+        ? this.prepare(box.count).get(...params)
+        : this.prepare(`SELECT COUNT(*) AS c FROM ${box.from} WHERE ${clause}`).get(...args)) as {
+        c: number;
+      }
     ).c;
-    // Ids first, then the page's rows: sorting narrow (created_at, id) rows instead of whole
-    // ones halves the cost of a listing over a large inbox.
+    // Ids first, then the page's rows: the inbox's ids come in index order (migration 5), so
+    // the query stops after the page instead of sorting the whole inbox.
     const ids = this.prepare(
-      `SELECT t.id FROM transfers t ${clause.includes('r.') ? 'JOIN transfer_recipients r ON r.transfer_id = t.id' : ''}
-         WHERE ${clause} ORDER BY t.created_at DESC, t.id LIMIT ? OFFSET ?`,
+      `SELECT t.id FROM ${box.from} WHERE ${clause} ORDER BY ${box.order} LIMIT ? OFFSET ?`,
     )
       .pluck()
       .all(...args, f.limit, f.offset) as string[];
@@ -260,13 +304,11 @@ export class SqliteTransferStore implements TransferStore {
   }
 
   listInbox(userId: string, f: TransferFilter, now: number) {
-    return Promise.resolve(
-      this.list("r.user_id = ? AND r.hidden = 0 AND t.status = 'ready'", [userId], f, now),
-    );
+    return Promise.resolve(this.list(INBOX, [userId], f, now));
   }
 
   listSent(userId: string, f: TransferFilter, now: number) {
-    return Promise.resolve(this.list('t.sender_id = ?', [userId], f, now));
+    return Promise.resolve(this.list(SENT, [userId], f, now));
   }
 
   recordDownload(transferId: string, recipientId: string, now: number): Promise<boolean> {
@@ -303,15 +345,23 @@ export class SqliteTransferStore implements TransferStore {
   }
 
   markDeleting(transferId: string): Promise<void> {
-    this.prepare('UPDATE transfers SET deleting = 1 WHERE id = ?').run(transferId);
+    this.db.transaction(() => {
+      this.prepare('UPDATE transfers SET deleting = 1 WHERE id = ?').run(transferId);
+      this.setListed(transferId, false);
+    })();
     return Promise.resolve();
   }
 
   revoke(transferId: string, now: number): Promise<boolean> {
-    const result = this.prepare(
-      'UPDATE transfers SET revoked_at = ?, deleting = 1 WHERE id = ? AND revoked_at IS NULL',
-    ).run(now, transferId);
-    return Promise.resolve(result.changes === 1);
+    const revoked = this.db.transaction(() => {
+      const result = this.prepare(
+        'UPDATE transfers SET revoked_at = ?, deleting = 1 WHERE id = ? AND revoked_at IS NULL',
+      ).run(now, transferId);
+      if (result.changes !== 1) return false;
+      this.setListed(transferId, false);
+      return true;
+    });
+    return Promise.resolve(revoked.immediate());
   }
 
   keepTombstone(transferId: string): Promise<void> {
