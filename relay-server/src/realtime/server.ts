@@ -1,3 +1,4 @@
+import { repeatWithoutOverlap } from '../services/repeat.js';
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Container } from '../container.js';
@@ -135,7 +136,6 @@ export function startSessionChecks(
   log: Log,
   intervalMs: number,
 ): () => void {
-  let running = false;
   const check = async () => {
     const bySession = new Map<string, RealtimeSocket[]>();
     for (const s of io.of('/').sockets.values()) {
@@ -148,21 +148,9 @@ export function startSessionChecks(
       for (const s of sockets) endSession(s, ErrorCode.AuthInvalid);
     }
   };
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    check()
-      .catch((err: unknown) => {
-        log.error({ err }, 'socket session check failed');
-      })
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-  };
+  return repeatWithoutOverlap(intervalMs, check, (err: unknown) => {
+    log.error({ err }, 'socket session check failed');
+  });
 }
 
 /**

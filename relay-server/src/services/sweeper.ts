@@ -1,3 +1,4 @@
+import { repeatWithoutOverlap } from './repeat.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { eventRetentionMs, type Container } from '../container.js';
@@ -101,7 +102,6 @@ export function startSweeper(
 ): () => void {
   const holder = options.holder ?? randomUUID();
   const ttlMs = intervalMs * 3;
-  let running = false;
   let runs = 0;
   const pass = async (): Promise<void> => {
     // Wall-clock time: instances compare lease expiries, and only real time is shared.
@@ -114,20 +114,11 @@ export function startSweeper(
     log.info({ sweeperRun: run, holder }, 'sweeper pass');
     options.onSweep?.(run);
   };
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    pass()
-      .catch((err: unknown) => {
-        log.error({ err }, 'sweeper pass failed');
-      })
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
+  const stop = repeatWithoutOverlap(intervalMs, pass, (err: unknown) => {
+    log.error({ err }, 'sweeper pass failed');
+  });
   return () => {
-    clearInterval(timer);
+    stop();
     c.leases.release(SWEEPER_LEASE, holder).catch((err: unknown) => {
       log.warn({ err }, 'could not release the sweeper lease; it lapses by itself');
     });
