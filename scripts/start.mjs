@@ -17,7 +17,9 @@ const relayMain = join(root, 'relay-server', 'dist', 'main.js');
 const webHostMain = join(desktop, 'dist', 'web-host', 'main.js');
 
 console.log('DataCrypt — end-to-end encrypted file transfer');
-console.log('  offline CLI:  npx datacrypt --help   (keygen, encrypt, decrypt, pubkey)');
+console.log(
+  '  CLI:          npx datacrypt --help   (account, contacts, send, inbox, receive, watch, decrypt, …)',
+);
 
 if (!existsSync(relayMain) || !existsSync(webHostMain)) {
   console.log('  not built: run `npm run build`');
