@@ -3,20 +3,20 @@
 // Relay, sender and receiver are separate processes, so each peak RSS (VmHWM) is its own.
 // Prints one JSON line per figure. Size: BENCH_SIZE_MB (default 1024 = 1 GiB); BENCH_DATA_PARENT:
 // where the temp folders go (default the OS temp dir). Needs a build (`npx tsc -b`).
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startRelayProcess } from '../../relay-server/bench/start-relay.mjs';
 
 const MiB = 1024 * 1024;
 const sizeMB = Number(process.env.BENCH_SIZE_MB ?? 1024);
 const size = sizeMB * MiB;
 const password = 'benchmark password 1';
 const root = await mkdtemp(join(process.env.BENCH_DATA_PARENT ?? tmpdir(), 'desktop-bench-'));
-const relayMain = fileURLToPath(new URL('../../relay-server/dist/main.js', import.meta.url));
 const peer = fileURLToPath(new URL('./peer.mjs', import.meta.url));
 
 async function sha256(path) {
@@ -45,24 +45,12 @@ const input = join(root, 'input.bin');
 const inputHash = await sha256(input);
 
 const relayDir = join(root, 'relay');
-const relay = spawn(process.execPath, [relayMain], {
-  env: {
-    ...process.env,
-    DATACRYPT_DATA_DIR: relayDir,
-    DATACRYPT_PORT: '0',
-    DATACRYPT_LOG_LEVEL: 'warn',
-    DATACRYPT_AUTH_RATE_LIMIT_PER_MINUTE: '1000',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const relayUrl = await new Promise((resolve, reject) => {
-  let out = '';
-  relay.stdout.on('data', (chunk) => {
-    out += chunk.toString();
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) resolve(m[1]);
-  });
-  relay.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+const { url: relayUrl, child: relay } = await startRelayProcess({
+  ...process.env,
+  DATACRYPT_DATA_DIR: relayDir,
+  DATACRYPT_PORT: '0',
+  DATACRYPT_LOG_LEVEL: 'warn',
+  DATACRYPT_AUTH_RATE_LIMIT_PER_MINUTE: '1000',
 });
 
 function startPeer(role, email, extra) {

@@ -4,14 +4,13 @@
 // figure. Size: BENCH_SIZE_MB (default 1024 = 1 GiB); parallelism: BENCH_PARALLEL (default 4);
 // BENCH_DATA_PARENT: where the relay's data dir goes (default the OS temp dir; /dev/shm takes the
 // disk out of the measurement).
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateIdentity, signKeyPublication } from '@datacrypt/shared-crypto';
+import { startRelayProcess } from './start-relay.mjs';
 
 const MiB = 1024 * 1024;
 const sizeMB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -19,26 +18,13 @@ const parallel = Number(process.env.BENCH_PARALLEL ?? 4);
 const partSize = 16 * MiB;
 const size = sizeMB * MiB;
 const password = 'benchmark password 1';
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const dir = await mkdtemp(join(process.env.BENCH_DATA_PARENT ?? tmpdir(), 'relay-bench-'));
 
-const relay = spawn(process.execPath, [main], {
-  env: {
-    ...process.env,
-    DATACRYPT_DATA_DIR: dir,
-    DATACRYPT_PORT: '0',
-    DATACRYPT_LOG_LEVEL: 'warn',
-  },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  relay.stdout.on('data', (chunk) => {
-    out += chunk.toString();
-    const m = /listening on (http:\/\/\S+)/.exec(out);
-    if (m) resolve(m[1]);
-  });
-  relay.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+const { url, child: relay } = await startRelayProcess({
+  ...process.env,
+  DATACRYPT_DATA_DIR: dir,
+  DATACRYPT_PORT: '0',
+  DATACRYPT_LOG_LEVEL: 'warn',
 });
 
 let peakRss = 0;

@@ -5,13 +5,12 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { generateIdentity, signKeyPublication } from '@datacrypt/shared-crypto';
 import { SMTPServer } from 'smtp-server';
+import { startRelayProcess } from '../bench/start-relay.mjs';
 
 export const MiB = 1024 * 1024;
 export const PASSWORD = 'load test password 1';
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 export const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 
@@ -98,27 +97,14 @@ export async function startMailSink() {
 
 /** Starts `node dist/main.js` with `env`; resolves with its URL once it listens. */
 export async function startRelay(env) {
-  const child = track(
-    spawn(process.execPath, [main], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        DATACRYPT_PORT: '0',
-        DATACRYPT_LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }),
-  );
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk) => {
-      out += chunk.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+  const started = await startRelayProcess({
+    PATH: process.env.PATH ?? '',
+    DATACRYPT_PORT: '0',
+    DATACRYPT_LOG_LEVEL: 'warn',
+    ...env,
   });
-  return { url, child };
+  track(started.child);
+  return started;
 }
 
 /**
