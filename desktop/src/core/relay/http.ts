@@ -1,10 +1,11 @@
 import { ErrorBody } from '@datacrypt/relay-server/contract';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { nodeJsonFetch, type JsonFetch } from './node-http.js';
 import { RelayError } from './relay-error.js';
 
 /**
- * One JSON call to the relay over Node's fetch: timeouts, the relay's error bodies turned into
+ * One JSON call to the relay (over node:http by default, see node-http.ts): timeouts, the relay's error bodies turned into
  * RelayError (its `E_…` code kept), network failures into `E_NETWORK`, answers checked against
  * the contract's TypeBox schemas (`E_PROTOCOL` otherwise). Secrets never reach a message.
  * @module
@@ -16,15 +17,23 @@ const MAX_RESPONSE_CHARS = 4 * 1024 * 1024;
 const MAX_QUOTED_MESSAGE = 300;
 
 /**
+ * The default transport: node:http(s), reading at most what can still be under the character limit
+ * (UTF-8 needs at most 3 bytes per UTF-16 unit, so a longer answer is always refused as such).
+ * @example
+ * const http: HttpSettings = { baseUrl, timeoutMs: 30_000, fetch: defaultJsonFetch };
+ */
+export const defaultJsonFetch: JsonFetch = nodeJsonFetch(3 * MAX_RESPONSE_CHARS + 3);
+
+/**
  * Where and how calls go.
  * @example
- * const http: HttpSettings = { baseUrl: 'https://relay.example.com', timeoutMs: 30_000, fetch };
+ * const http: HttpSettings = { baseUrl: 'https://relay.example.com', timeoutMs: 30_000, fetch: defaultJsonFetch };
  */
 export interface HttpSettings {
   /** The relay's normalized base URL (no trailing slash). */
   baseUrl: string;
   timeoutMs: number;
-  fetch: typeof fetch;
+  fetch: JsonFetch;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 export * from './relay-error.js';
 export { scrub } from './http.js';
+export type { JsonFetch } from './node-http.js';
 export {
   RelayClient,
   type RelayClientOptions,

@@ -13,7 +13,14 @@ import { Value } from '@sinclair/typebox/value';
 import { normalizeEmail, signKeyPublication, type SecretIdentity } from '@datacrypt/shared-crypto';
 import { normalizeRelayUrl, type AccountRef } from '../keys/account.js';
 import type { KeyStore } from '../keys/key-store.js';
-import { expectBody, sendCall, type HttpSettings, type RelayCall } from './http.js';
+import {
+  defaultJsonFetch,
+  expectBody,
+  sendCall,
+  type HttpSettings,
+  type RelayCall,
+} from './http.js';
+import type { JsonFetch } from './node-http.js';
 import { RelayError } from './relay-error.js';
 
 /**
@@ -41,8 +48,8 @@ export interface RelayClientOptions {
   keyStore?: KeyStore | undefined;
   /** Per-call timeout, ms (default 30 000). */
   timeoutMs?: number | undefined;
-  /** The fetch implementation (default: Node's global fetch). */
-  fetch?: typeof fetch | undefined;
+  /** The JSON transport (default: node:http, see node-http.ts; the global fetch also fits). */
+  fetch?: JsonFetch | undefined;
   /** The clock, ms since the epoch (default Date.now). */
   now?: (() => number) | undefined;
 }
@@ -99,7 +106,7 @@ export class RelayClient {
     this.http = {
       baseUrl: this.relayUrl,
       timeoutMs: options.timeoutMs ?? 30_000,
-      fetch: options.fetch ?? fetch,
+      fetch: options.fetch ?? defaultJsonFetch,
     };
   }
 

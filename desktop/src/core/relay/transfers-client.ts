@@ -1,5 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import {
   ErrorBody,
@@ -14,6 +14,7 @@ import {
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { expectBody, scrub } from './http.js';
+import { HTTP_AGENT, HTTPS_AGENT } from './node-http.js';
 import type { RelayClient } from './relay-client.js';
 import { RelayError } from './relay-error.js';
 
@@ -64,10 +65,6 @@ export type EventsPage = Static<typeof EventsPage>;
 const IDLE_TIMEOUT_MS = 120_000;
 /** Longest error body read from a streamed call. */
 const MAX_ERROR_BODY = 64 * 1024;
-// Keep-alive pools for the bulk calls; parts go up in parallel over a few reused connections.
-const HTTP_AGENT = new HttpAgent({ keepAlive: true });
-const HTTPS_AGENT = new HttpsAgent({ keepAlive: true });
-
 /** What `raw` returns: status, headers and the body as a stream. */
 interface BulkResponse {
   status: number;

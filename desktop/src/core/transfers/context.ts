@@ -1,4 +1,9 @@
-import type { SecretIdentity } from '@datacrypt/shared-crypto';
+import {
+  inlineExecutor,
+  workerPool,
+  type BatchExecutor,
+  type SecretIdentity,
+} from '@datacrypt/shared-crypto';
 import type { Contacts } from '../contacts/contacts.js';
 import type { LocalDb } from '../db/local-db.js';
 import type { JsonValue } from '../db/values.js';
@@ -19,7 +24,7 @@ export interface EngineContext {
   contacts: Contacts;
   identities: () => Promise<readonly SecretIdentity[]>;
   profileDir: string;
-  /** Worker threads for AES (0: inline). */
+  /** Worker threads for AES (undefined or 0: inline, see `transferExecutor`). */
   parallelism: number | undefined;
   uploadConcurrency: number;
   partSize: number;
@@ -46,4 +51,18 @@ export function num(record: Record<string, JsonValue>, key: string): number | un
 export function strings(record: Record<string, JsonValue>, key: string): string[] {
   const v = record[key];
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/**
+ * Where a transfer's AES runs. Inline unless worker threads are asked for: a transfer's thread
+ * spends most of its time waiting for the network and the disk, so AES-GCM at ~1 GB/s fits in its
+ * gaps, and each worker costs its own V8 heap. Measured on the 1 GiB desktop bench (2 cores): send
+ * 197–209 MB/s inline vs 114–186 with the default pool, receive about equal, peak RSS 10–30 MB lower.
+ * @example
+ * const executor = transferExecutor(ctx.parallelism);
+ */
+export function transferExecutor(parallelism: number | undefined): BatchExecutor {
+  return parallelism === undefined || parallelism === 0
+    ? inlineExecutor()
+    : workerPool(parallelism);
 }

@@ -53,7 +53,7 @@ export interface TransferEngineOptions {
   identities: () => Promise<readonly SecretIdentity[]>;
   /** The profile folder: the spool (`spool/`) and downloads (`downloads/`) live in it. */
   profileDir: string;
-  /** Worker threads for AES (default: shared-crypto's choice; 0 runs inline). */
+  /** Worker threads for AES (default and 0: inline on the calling thread, see transferExecutor). */
   parallelism?: number | undefined;
   /** Parts uploaded at once (default 4). */
   uploadConcurrency?: number | undefined;

@@ -13,6 +13,8 @@ import type { TransferHandle, TransferProgress } from './types.js';
 const PROGRESS_INTERVAL_MS = 100;
 /** The rate is measured over this recent window, ms. */
 const RATE_WINDOW_MS = 3_000;
+/** At most one rate sample per this many ms. */
+const RATE_SAMPLE_MS = 50;
 
 /**
  * Blocks workers while paused.
@@ -57,6 +59,15 @@ export class RateMeter {
   private samples: { at: number; bytes: number }[] = [];
 
   add(at: number, bytes: number): void {
+    // Reports come per network read (thousands a second): keep one sample per RATE_SAMPLE_MS, the
+    // latest, so the window stays a few dozen samples.
+    const last = this.samples.at(-1);
+    const beforeLast = this.samples.at(-2);
+    if (last !== undefined && beforeLast !== undefined && at - beforeLast.at < RATE_SAMPLE_MS) {
+      last.at = at;
+      last.bytes = bytes;
+      return;
+    }
     this.samples.push({ at, bytes });
     while (this.samples.length > 2 && (this.samples.at(0)?.at ?? 0) < at - RATE_WINDOW_MS) {
       this.samples.shift();

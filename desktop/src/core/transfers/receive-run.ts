@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import {
   DataCryptError,
@@ -7,15 +7,14 @@ import {
   fileSystemSink,
   fingerprint,
   headerLengthFromPrefix,
-  inlineExecutor,
   isDataCryptError,
   openHeader,
   pathExists,
-  workerPool,
   type SecretIdentity,
 } from '@datacrypt/shared-crypto';
 import type { JsonValue } from '../db/values.js';
-import { asRecord, str, strings, type EngineContext } from './context.js';
+import { asRecord, str, strings, transferExecutor, type EngineContext } from './context.js';
+import { CoalescingWriter } from './coalescing-writer.js';
 import { mapRelayError, TransferError } from './errors.js';
 import type { RunningTransfer } from './handle.js';
 import { fileCiphertextDigest, signReceipt } from './receipt.js';
@@ -230,27 +229,28 @@ export async function runReceive(
       download.abort();
       throw new DataCryptError('E_TRUNCATED', 'the relay serves a different size than it listed');
     }
-    const out = await open(part, 'a', 0o600);
+    const out = await CoalescingWriter.append(part);
+    let complete = false;
     try {
-      for await (const chunk of download.body) {
+      for await (const chunk of download.body as AsyncIterable<Buffer>) {
         if (run.gate.paused) await run.gate.wait(signal);
         run.throwIfCancelled();
-        let at = 0;
-        while (at < chunk.length) {
-          at += (await out.write(chunk, at, chunk.length - at)).bytesWritten;
-        }
+        await out.write(chunk);
         fetched += chunk.length;
         consumed += chunk.length;
         run.report({ bytesDone: consumed });
         yield chunk;
       }
+      await out.close();
+      complete = true;
     } finally {
       download.abort();
-      await out.close();
+      // Stopped early (failure, cancel): what reached the disk stays for a resume.
+      if (!complete) await out.close().catch(() => undefined);
     }
   }
 
-  const executor = ctx.parallelism === 0 ? inlineExecutor() : workerPool(ctx.parallelism);
+  const executor = transferExecutor(ctx.parallelism);
   const target = join(staging, 'out');
   let result;
   let identity: SecretIdentity;

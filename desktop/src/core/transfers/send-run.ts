@@ -9,13 +9,10 @@ import {
   SIGNATURE_RECORD_LENGTH,
   sourcesFromPaths,
   TAG_LENGTH,
-  workerPool,
-  inlineExecutor,
-  type BatchExecutor,
 } from '@datacrypt/shared-crypto';
 import type { JsonValue } from '../db/values.js';
 import { isRelayError } from '../relay/relay-error.js';
-import { asRecord, num, str, strings, type EngineContext } from './context.js';
+import { asRecord, num, str, strings, transferExecutor, type EngineContext } from './context.js';
 import { mapRelayError } from './errors.js';
 import { fileCiphertextDigest } from './receipt.js';
 import type { RunningTransfer } from './handle.js';
@@ -250,10 +247,6 @@ class PartUploader {
   }
 }
 
-function executorFor(parallelism: number | undefined): BatchExecutor {
-  return parallelism === 0 ? inlineExecutor() : workerPool(parallelism);
-}
-
 /**
  * Runs (or resumes) the send of local transfer `run.id` to the end: finalized on the relay, spool
  * removed, state `completed`.
@@ -340,7 +333,7 @@ export async function runSend(
     run.report({ totalBytes: plaintext, bytesDone: 0, encryptedBytes: 0, spooled: false }, true);
 
     const handle = await open(st.spool, 'w', 0o600);
-    const executor = executorFor(ctx.parallelism);
+    const executor = transferExecutor(ctx.parallelism);
     let partHash: Hash = createHash('sha256');
     let offset = 0;
     let headerLength = 0;
