@@ -35,7 +35,7 @@ let mainCollector: (() => void) | null | undefined;
 function youngGenerationCollector(): (() => void) | null {
   if (mainCollector !== undefined) return mainCollector;
   try {
-    setFlagsFromString('--expose-gc');
+    exposeGcToWorkers();
     const gc: unknown = runInNewContext('gc');
     mainCollector =
       typeof gc === 'function'
@@ -141,7 +141,10 @@ export function workerPool(size = defaultParallelism()): BatchExecutor {
 
 let gcExposed = false;
 
-/** Workers created after this see a global `gc` (V8 flags apply to isolates created later). */
+/**
+ * Workers created after this see a global `gc` (V8 flags apply to isolates created later), and so
+ * does a new context on this thread.
+ */
 function exposeGcToWorkers(): void {
   if (!gcExposed) {
     setFlagsFromString('--expose-gc');

@@ -5,8 +5,8 @@ import { nodeJsonFetch, type JsonFetch } from './node-http.js';
 import { RelayError } from './relay-error.js';
 
 /**
- * One JSON call to the relay (over node:http by default, see node-http.ts): timeouts, the relay's error bodies turned into
- * RelayError (its `E_…` code kept), network failures into `E_NETWORK`, answers checked against
+ * One JSON call to the relay (over node:http by default, see node-http.ts): timeouts, the relay's
+ * error bodies turned into RelayError (its `E_…` code kept), network failures into `E_NETWORK`, answers checked against
  * the contract's TypeBox schemas (`E_PROTOCOL` otherwise). Secrets never reach a message.
  * @module
  */

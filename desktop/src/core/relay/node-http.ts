@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 
 /**
  * The relay client's HTTP over node:http(s), shared by the JSON calls and the bulk transfers.
@@ -12,8 +13,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
  */
 
 /** Keep-alive agents: one connection pool per protocol for every client in the process. */
-export const HTTP_AGENT = new HttpAgent({ keepAlive: true });
-export const HTTPS_AGENT = new HttpsAgent({ keepAlive: true });
+const HTTP_AGENT = new HttpAgent({ keepAlive: true });
+const HTTPS_AGENT = new HttpsAgent({ keepAlive: true });
 
 /**
  * The subset of `fetch` the JSON calls use; the global fetch satisfies it too (tests may pass it).
@@ -32,10 +33,12 @@ export type JsonFetch = (
 ) => Promise<{ status: number; text: () => Promise<string> }>;
 
 /**
- * Starts one request on the shared agents and resolves with the response head; `body` (when given)
- * is sent whole. Transport failures reject with the socket's error (its `code` kept).
+ * Starts one request on the shared agents and resolves with the response head. `body` is sent
+ * whole (a string) or piped (a stream, destroyed with the request on failure); with
+ * `idleTimeoutMs` a request that sends or receives nothing for that long fails. Transport failures
+ * reject with the socket's error (its `code` kept).
  * @example
- * const res = await nodeRequest(new URL(url), { method: 'GET', headers: {} });
+ * const { response } = await nodeRequest(new URL(url), { method: 'GET', headers: {} });
  */
 export function nodeRequest(
   url: URL,
@@ -43,10 +46,12 @@ export function nodeRequest(
     method: string;
     headers: Record<string, string>;
     signal?: AbortSignal | undefined;
-    body?: string | undefined;
+    body?: string | Readable | undefined;
+    idleTimeoutMs?: number | undefined;
   },
 ): Promise<{ response: IncomingMessage; abort: () => void }> {
   const secure = url.protocol === 'https:';
+  const { body, idleTimeoutMs } = options;
   return new Promise((resolve, reject) => {
     const req = (secure ? httpsRequest : httpRequest)(
       url,
@@ -60,8 +65,21 @@ export function nodeRequest(
         resolve({ response, abort: () => req.destroy() });
       },
     );
-    req.on('error', reject);
-    req.end(options.body);
+    if (idleTimeoutMs !== undefined) {
+      req.setTimeout(idleTimeoutMs, () => {
+        req.destroy(new Error(`no data for ${idleTimeoutMs} ms`));
+      });
+    }
+    req.on('error', (error) => {
+      if (typeof body === 'object') body.destroy();
+      reject(error);
+    });
+    if (typeof body === 'object') {
+      body.on('error', (error) => req.destroy(error));
+      body.pipe(req);
+    } else {
+      req.end(body);
+    }
   });
 }
 

@@ -1,5 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import {
   ErrorBody,
@@ -14,7 +13,7 @@ import {
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { expectBody, scrub } from './http.js';
-import { HTTP_AGENT, HTTPS_AGENT } from './node-http.js';
+import { nodeRequest } from './node-http.js';
 import type { RelayClient } from './relay-client.js';
 import { RelayError } from './relay-error.js';
 
@@ -336,33 +335,16 @@ export class TransfersClient {
     body?: Readable,
   ): Promise<BulkResponse> {
     const settings = this.relay.httpSettings;
-    const url = new URL(settings.baseUrl + path);
-    const secure = url.protocol === 'https:';
     let response: IncomingMessage;
     try {
-      response = await new Promise<IncomingMessage>((resolve, reject) => {
-        const req = (secure ? httpsRequest : httpRequest)(
-          url,
-          {
-            method,
-            agent: secure ? HTTPS_AGENT : HTTP_AGENT,
-            headers: { ...headers, authorization: `Bearer ${token}` },
-            ...(signal === undefined ? {} : { signal }),
-          },
-          resolve,
-        );
-        req.setTimeout(IDLE_TIMEOUT_MS, () => {
-          req.destroy(new Error(`no data for ${IDLE_TIMEOUT_MS} ms`));
-        });
-        req.on('error', reject);
-        if (body === undefined) req.end();
-        else {
-          body.on('error', (error) => req.destroy(error));
-          body.pipe(req);
-        }
-      });
+      ({ response } = await nodeRequest(new URL(settings.baseUrl + path), {
+        method,
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        signal,
+        body,
+        idleTimeoutMs: IDLE_TIMEOUT_MS,
+      }));
     } catch (error) {
-      body?.destroy();
       if (signal?.aborted === true) throw error;
       throw new RelayError(
         'E_NETWORK',
