@@ -25,6 +25,14 @@ async function sha256(path) {
   return hash.digest('hex');
 }
 
+/** CPU seconds (user + system, all threads) a live process has used so far (Linux /proc). */
+async function processCpuSeconds(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesized command name; utime and stime are fields 14 and 15 (1-based).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: USER_HZ is 100 on Linux
+}
+
 /** Peak resident set size of a live process (Linux VmHWM), MB. */
 async function peakRssMB(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -107,9 +115,11 @@ const idleRss = await peakRssMB(receiver.child.pid);
 const sender = startPeer('sender', 'a@bench.example', { input, to: b });
 await sender.next('ready');
 
+const relayCpuBefore = await processCpuSeconds(relay.pid);
 sender.child.send({ type: 'go' });
 const sent = await sender.next('sent');
 const received = await receiver.next('received');
+const relayCpuSeconds = (await processCpuSeconds(relay.pid)) - relayCpuBefore;
 const ok = (await sha256(received.outputs[0])) === inputHash;
 const seconds = (received.end - sent.start) / 1000;
 const mbps = (bytes, ms) => Number((bytes / MiB / (ms / 1000)).toFixed(1));
@@ -145,6 +155,7 @@ const lines = [
   { name: 'transfer-sender-rss', peakRssMB: Number(rss.sender.toFixed(1)) },
   { name: 'transfer-receiver-rss', peakRssMB: Number(rss.receiver.toFixed(1)) },
   { name: 'transfer-relay-rss', peakRssMB: Number(rss.relay.toFixed(1)) },
+  { name: 'transfer-relay-cpu', cpuSeconds: Number(relayCpuSeconds.toFixed(2)) },
 ];
 for (const line of lines) console.log(JSON.stringify(line));
 

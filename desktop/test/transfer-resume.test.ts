@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat, truncate } from 'node:fs/promises';
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceiveResult, SendResult, TransferHandle } from '../src/core/index.js';
@@ -24,6 +24,7 @@ import {
  */
 
 const PART = 64 * 1024;
+const MiB = 1024 * 1024;
 
 /** The one element of a list (fails otherwise). */
 function only<T>(items: readonly T[]): T {
@@ -32,6 +33,53 @@ function only<T>(items: readonly T[]): T {
   if (item === undefined) throw new Error('empty list');
   return item;
 }
+/**
+ * User B's engine in a child process receiving `relayTransferId` through a proxy that stalls the
+ * download after `stallAfter` bytes (the child is then killed by the test).
+ */
+async function startStalledReceiver(
+  relayTransferId: string,
+  outDir: string,
+  stallAfter: number,
+  keepEncryptedCopy = false,
+) {
+  const stall = await startDownloadStallProxy(relay.url, stallAfter);
+  const child = await startEngineChild({
+    profileDir: b.dir,
+    relayUrl: relay.url,
+    clientUrl: stall.url,
+    email: b.email,
+    password: PASSWORD,
+    mode: 'receive',
+    relayTransferId,
+    outDir,
+    keepEncryptedCopy,
+    partSize: PART,
+    uploadConcurrency: 1,
+  });
+  const ready = await child.firstLine;
+  expect(ready).toMatchObject({ ready: true });
+  const stop = async () => {
+    await child.kill();
+    await stall.close();
+  };
+  return { stall, stop, staging: join(outDir, `.datacrypt-receiving-${String(ready.id)}`) };
+}
+
+/**
+ * Waits until the staged plaintext of `name` holds more than one decryption batch (1 MiB, less
+ * the manifest), and returns its path. The stalled download lets no more than two batches through
+ * and the child runs a pool of one worker (two batches in flight), so at least the first is there.
+ */
+function stagedPlaintext(staging: string, name: string): Promise<string> {
+  return until(async () => {
+    const partial = (await readdir(join(staging, 'out')).catch(() => [])).at(0);
+    const path = partial === undefined ? '' : join(staging, 'out', partial, name);
+    const size = (await stat(path).catch(() => null))?.size ?? 0;
+    return size > MiB - 4096 ? path : undefined;
+  });
+}
+
 let relay: TransferRelay;
 let a: User;
 let b: User;
@@ -57,7 +105,7 @@ afterAll(async () => {
 describe('resume after a kill', () => {
   it('re-sends only the parts the relay lacks, then the receiver resumes the download', async () => {
     const input = join(work, 'big.bin');
-    await randomFile(input, 40 * PART + 1234);
+    await randomFile(input, 80 * PART + 1234);
 
     const sender = await startEngineChild({
       profileDir: a.dir,
@@ -95,45 +143,82 @@ describe('resume after a kill', () => {
     expect(existsSync(join(a.dir, 'spool', `${localId}.dcrypt`))).toBe(false);
     await restarted.close();
 
-    // The receiver is killed part-way through the download, then resumes.
+    // The receiver is killed part-way through the download, then resumes from the plaintext it
+    // verified and staged (it keeps no ciphertext).
     const out = join(work, 'out');
-    const stall = await startDownloadStallProxy(relay.url, 10 * PART);
-    const receiver = await startEngineChild({
-      profileDir: b.dir,
-      relayUrl: relay.url,
-      clientUrl: stall.url,
-      email: b.email,
-      password: PASSWORD,
-      mode: 'receive',
-      relayTransferId: relayId,
-      outDir: out,
-      partSize: PART,
-      uploadConcurrency: 1,
-    });
-    expect(await receiver.firstLine).toMatchObject({ ready: true });
-    // The download stalls after 10 parts' worth; kill once all of it is on disk.
+    const receiver = await startStalledReceiver(relayId, out, 40 * PART);
+    const { staging } = receiver;
+    const staged = await stagedPlaintext(staging, 'big.bin');
+    expect(receiver.stall.stalledAfter).toBe(40 * PART);
+    await receiver.stop();
+    const kept = (await stat(staged)).size;
+    expect(kept).toBeLessThanOrEqual(2 * MiB);
     const partFile = join(b.dir, 'downloads', `${relayId}.dcrypt.part`);
-    await until(async () =>
-      (await stat(partFile).catch(() => null))?.size === 10 * PART ? true : undefined,
-    );
-    expect(stall.stalledAfter).toBe(10 * PART);
-    await receiver.kill();
-    await stall.close();
-    const onDisk = (await stat(partFile)).size;
-    expect(onDisk).toBe(10 * PART);
+    expect(existsSync(partFile)).toBe(false);
 
     const bEngine = b.newEngine();
     const rh = only(await bEngine.resumePending()) as TransferHandle<ReceiveResult>;
     expect(rh.direction).toBe('receive');
     const received = await rh.done;
-    expect(received.bytesFetched).toBe(sent.totalBytes - onDisk);
-    expect(received.bytesFetched).toBeLessThan(sent.totalBytes);
+    // Only the chunks after the staged plaintext (whole 64 KiB chunks) were fetched again.
+    expect(received.bytesFetched).toBeLessThan(sent.totalBytes - kept + 65_536);
+    expect(received.bytesFetched).toBeGreaterThan(sent.totalBytes - kept - 65_536);
     expect((await readFile(join(out, 'big.bin'))).equals(await readFile(input))).toBe(true);
     expect(received.receiptSent).toBe(true);
-    expect(existsSync(partFile)).toBe(false);
+    expect(existsSync(staging)).toBe(false);
+    expect(await readdir(out)).toEqual(['big.bin']);
     await bEngine.close();
     const receipts = await a.engine.verifyReceipts(relayId);
     expect(receipts).toEqual([expect.objectContaining({ recipient: b.email, verified: true })]);
+  });
+
+  it('starts a receive over from the relay when the staged plaintext was changed on disk', async () => {
+    const input = join(work, 'changed.bin');
+    await randomFile(input, 60 * PART + 99);
+    const sent = await (await a.engine.send([input], [b.email])).done;
+    const out = join(work, 'out-changed');
+    const receiver = await startStalledReceiver(sent.relayTransferId, out, 40 * PART);
+    const staged = await stagedPlaintext(receiver.staging, 'changed.bin');
+    await receiver.stop();
+    // One bit of the kept plaintext flips on disk: the resumed signature check catches it.
+    const bytes = await readFile(staged);
+    bytes.writeUInt8(bytes.readUInt8(123_456) ^ 0x01, 123_456);
+    await writeFile(staged, bytes);
+
+    const bEngine = b.newEngine();
+    const rh = only(await bEngine.resumePending()) as TransferHandle<ReceiveResult>;
+    const received = await rh.done;
+    expect(received.bytesFetched).toBe(sent.totalBytes);
+    expect((await readFile(join(out, 'changed.bin'))).equals(await readFile(input))).toBe(true);
+    expect(await readdir(out)).toEqual(['changed.bin']);
+    await bEngine.close();
+  });
+
+  it('a receiver keeping an encrypted copy resumes from its ciphertext file', async () => {
+    const input = join(work, 'copy.bin');
+    await randomFile(input, 40 * PART + 1234);
+    const sent = await (await a.engine.send([input], [b.email])).done;
+    const out = join(work, 'out-copy');
+    const receiver = await startStalledReceiver(sent.relayTransferId, out, 10 * PART, true);
+    // The download stalls after 10 parts' worth; kill once all of it is on disk.
+    const partFile = join(b.dir, 'downloads', `${sent.relayTransferId}.dcrypt.part`);
+    await until(async () =>
+      (await stat(partFile).catch(() => null))?.size === 10 * PART ? true : undefined,
+    );
+    expect(receiver.stall.stalledAfter).toBe(10 * PART);
+    await receiver.stop();
+    const onDisk = (await stat(partFile)).size;
+    expect(onDisk).toBe(10 * PART);
+
+    const bEngine = b.newEngine();
+    const rh = only(await bEngine.resumePending()) as TransferHandle<ReceiveResult>;
+    const received = await rh.done;
+    expect(received.bytesFetched).toBe(sent.totalBytes - onDisk);
+    expect((await readFile(join(out, 'copy.bin'))).equals(await readFile(input))).toBe(true);
+    expect(received.encryptedCopy).toBe(join(out, 'copy.bin.dcrypt'));
+    expect((await stat(join(out, 'copy.bin.dcrypt'))).size).toBe(sent.totalBytes);
+    expect(existsSync(partFile)).toBe(false);
+    await bEngine.close();
   });
 
   it('starts over cleanly when the spool was incomplete at the kill', async () => {

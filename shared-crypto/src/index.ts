@@ -51,13 +51,18 @@ export type {
   DecryptResult,
   DecryptSink,
   OpenedHeader,
+  ResumePrefix,
 } from './format/decrypt.js';
 export { PlaintextReader } from './format/plaintext-reader.js';
 export { encryptBytes, decryptBytes } from './format/buffered.js';
 export type { BufferedFile, DecryptedTransfer } from './format/buffered.js';
 export { inlineExecutor, workerPool, defaultParallelism } from './node/worker-pool.js';
 export { sourcesFromPaths, guessMime, fileReader } from './node/sources.js';
-export { fileSystemSink, type OutputTarget } from './node/output-sink.js';
+export {
+  fileSystemSink,
+  type OutputTarget,
+  type FileSystemSinkOptions,
+} from './node/output-sink.js';
 export {
   encryptToFile,
   encryptPaths,

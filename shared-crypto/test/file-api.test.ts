@@ -3,8 +3,11 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  decryptStream,
   decryptToPath,
   encryptPaths,
+  fileSystemSink,
+  inlineExecutor,
   encryptStreamTo,
   isDataCryptError,
   sourcesFromPaths,
@@ -132,6 +135,36 @@ describe('file API', () => {
     );
     await expect(stat(single)).rejects.toThrow();
     expect((await readdir(dir.path)).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('keepOnAbort leaves the verified plaintext staged for a resume, and releases nothing', async () => {
+    const data = testBytes(3_000_000, 'kept');
+    const input = join(dir.path, 'kept.bin');
+    await writeFile(input, data);
+    const file = join(dir.path, 'kept.dcrypt');
+    await encryptPaths([input], file, params);
+    const bytes = await readFile(file);
+    // Tampered near the end: everything before it verified and reached the staging folder.
+    bytes[bytes.length - 1000] = (bytes[bytes.length - 1000] ?? 0) ^ 1;
+    const dest = join(dir.path, 'kept-out');
+    await expectCode(
+      decryptStream(
+        inPieces(bytes, [65536]),
+        { identity: bob },
+        {
+          executor: inlineExecutor(),
+          sink: fileSystemSink({ mode: 'directory', path: dest }, { keepOnAbort: true }),
+        },
+      ),
+      'E_CHUNK_AUTH',
+    );
+    const left = await readdir(dest);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^\.dcrypt-partial-[0-9a-f]{16}$/);
+    const staged = await readFile(join(dest, left[0] ?? '', 'kept.bin'));
+    expect(staged.length).toBeGreaterThan(2 * 1024 * 1024 - 4096);
+    expect(staged.length).toBeLessThan(data.length);
+    expect(digestOf(staged)).toBe(digestOf(data.subarray(0, staged.length)));
   });
 
   it('streams of unknown length round-trip through stdin/stdout-style streams', async () => {

@@ -221,9 +221,9 @@ export async function decryptToStream(
     const path = join(dir, 'plaintext');
     const inner = fileSystemSink({ mode: 'auto', path });
     const sink: DecryptSink = {
-      begin: async (manifest, sender) => {
+      begin: async (manifest, sender, manifestBytes) => {
         if (!isSingleFile(manifest)) throw new NotSingleFileError(manifest.entries.length);
-        await inner.begin(manifest, sender);
+        await inner.begin(manifest, sender, manifestBytes);
       },
       write: (entry, index, bytes) => inner.write(entry, index, bytes),
       commit: () => inner.commit(),

@@ -29,6 +29,7 @@ interface Job {
   recipients?: string[];
   relayTransferId?: string;
   outDir?: string;
+  keepEncryptedCopy?: boolean;
   partSize: number;
   uploadConcurrency: number;
   pauseAt?: number;
@@ -79,7 +80,10 @@ const engine = new TransferEngine({
 const handle: TransferHandle<unknown> =
   job.mode === 'send'
     ? await engine.send(job.paths ?? [], job.recipients ?? [])
-    : await engine.receive(job.relayTransferId ?? '', { outDir: job.outDir ?? '.' });
+    : await engine.receive(job.relayTransferId ?? '', {
+        outDir: job.outDir ?? '.',
+        keepEncryptedCopy: job.keepEncryptedCopy === true,
+      });
 handle.done.catch((error: unknown) => {
   process.stdout.write(`${JSON.stringify({ error: String(error) })}\n`);
   process.exit(1);

@@ -69,6 +69,30 @@ export function blobStoreContract(
       expect(last.equals(data.subarray(data.length - 1))).toBe(true);
     });
 
+    it('reads an object of many parts as one stream without piling listeners on it', async () => {
+      const warnings: Error[] = [];
+      const onWarning = (w: Error) => warnings.push(w);
+      process.on('warning', onWarning);
+      try {
+        const data = randomBytes(partSize * 15 + 7);
+        const { key, layout } = await upload(data);
+        const whole = await readAll(await store.read(key, layout, 0, data.length - 1));
+        expect(whole.equals(data)).toBe(true);
+        // A reader that stops early leaves the object readable again.
+        const early = await store.read(key, layout, 0, data.length - 1);
+        for await (const chunk of early) {
+          expect((chunk as Buffer).length).toBeGreaterThan(0);
+          break;
+        }
+        const again = await readAll(await store.read(key, layout, partSize + 1, data.length - 1));
+        expect(again.equals(data.subarray(partSize + 1))).toBe(true);
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
     it('rejects a part whose checksum or size is wrong and keeps no trace of it', async () => {
       const key = newId();
       const handle = await store.begin(key);

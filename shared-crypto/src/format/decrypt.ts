@@ -35,8 +35,12 @@ export interface DecryptParams {
 
 /** Receives the decrypted transfer. Nothing it holds is final until `commit` (SPEC.md §9). */
 export interface DecryptSink {
-  /** Called once the manifest and sender are known, before any content. */
-  begin(manifest: Manifest, sender: PublicIdentity): Promise<void>;
+  /**
+   * Called once the manifest and sender are known, before any content. `manifestBytes` is the
+   * manifest exactly as it is in the payload (what a resumed decryption replays, see
+   * `ResumePrefix`).
+   */
+  begin(manifest: Manifest, sender: PublicIdentity, manifestBytes: Uint8Array): Promise<void>;
   write(entry: FileEntry, index: number, bytes: Uint8Array): Promise<void>;
   /** Called only after the signature verified: make the output visible. */
   commit(): Promise<void>;
@@ -48,6 +52,29 @@ export interface DecryptIo {
   executor: BatchExecutor;
   sink: DecryptSink;
   onProgress?: (ciphertextBytes: number) => void;
+  /** Resume from plaintext decrypted earlier instead of the first chunks' ciphertext. */
+  prefix?: ResumePrefix;
+}
+
+/**
+ * The plaintext of the first `chunks` chunks, kept from an earlier, interrupted decryption of the
+ * same file (SPEC.md §9, last paragraph). With a prefix the input holds the header followed
+ * directly by the ciphertext of chunk `chunks` (file offset `chunkLayout(opened).offset(chunks)`)
+ * to the end of the file.
+ *
+ * The prefix is not authenticated chunk by chunk: its chunk digests go into `D` and it is parsed
+ * (manifest, content) exactly like decrypted plaintext, so step 14 fails with `E_SIGNATURE` if a
+ * single byte of it differs from what the sender signed. A caller whose prefix fails that way may
+ * start over from the whole file.
+ * @example
+ * const prefix = { chunks: 32, plaintext: stagedPlaintext() };
+ * await decryptStream(headerThenRest, params, { executor, sink, prefix });
+ */
+export interface ResumePrefix {
+  /** How many whole chunks the prefix covers: 1 ≤ chunks < the file's chunk count. */
+  chunks: number;
+  /** Exactly `chunks × 2^chunk_log2` bytes of payload plaintext P, from its start. */
+  plaintext: AsyncIterable<Uint8Array>;
 }
 
 export interface DecryptResult {
@@ -135,7 +162,7 @@ async function decryptFrom(
   const digest = new ContentDigest();
   const found: { sender: PublicIdentity | null } = { sender: null };
   const plaintext = new PlaintextReader(header.payloadSize, {
-    manifest: async (manifest) => {
+    manifest: async (manifest, manifestBytes) => {
       let sender: PublicIdentity;
       try {
         sender = parsePublicIdentity(manifest.sender);
@@ -149,7 +176,7 @@ async function decryptFrom(
       if (expected && !publicIdentitiesEqual(expected, sender)) {
         throw new DataCryptError('E_SIGNATURE', 'the file was not sent by the expected sender');
       }
-      await io.sink.begin(manifest, sender);
+      await io.sink.begin(manifest, sender, manifestBytes);
     },
     content: (entry, index, bytes) => io.sink.write(entry, index, bytes),
   });
@@ -197,11 +224,22 @@ async function decryptFrom(
 
   const sealedChunk = chunkSize + TAG_LENGTH;
   let record: Uint8Array;
+  if (io.prefix !== undefined && header.payloadSize === UNKNOWN_PAYLOAD_SIZE) {
+    throw new DataCryptError('E_ARGUMENT', 'a file of unknown payload size cannot be resumed');
+  }
   if (header.payloadSize !== UNKNOWN_PAYLOAD_SIZE) {
     const chunkCount = Math.ceil(header.payloadSize / chunkSize);
     const lastPlain = header.payloadSize - (chunkCount - 1) * chunkSize;
     const perBatch = Math.max(1, Math.floor(BATCH_CHUNKS_BYTES / chunkSize));
-    for (let first = 0; first < chunkCount; first += perBatch) {
+    const resumeAt =
+      io.prefix === undefined
+        ? 0
+        : await replayPrefix(io.prefix, chunkCount, chunkSize, perBatch, keys, {
+            executor: io.executor,
+            digest,
+            plaintext,
+          });
+    for (let first = resumeAt; first < chunkCount; first += perBatch) {
       const count = Math.min(perBatch, chunkCount - first);
       const endsWithFinal = first + count === chunkCount;
       const length =
@@ -257,4 +295,59 @@ async function decryptFrom(
     throw new DataCryptError('E_MANIFEST', 'the payload has no manifest');
   verifySignatureRecord(sender, keys.signatureKey, record, header.bytes, digest.finish());
   return { manifest, sender, size: reader.position };
+}
+
+/**
+ * Feeds a resume prefix through the same path as decrypted chunks: each chunk's digest into `D`
+ * (computed by the executor's seal, which hashes the plaintext; its ciphertext is not needed) and
+ * the bytes into the plaintext reader. Returns the index of the first chunk the input holds.
+ */
+async function replayPrefix(
+  prefix: ResumePrefix,
+  chunkCount: number,
+  chunkSize: number,
+  perBatch: number,
+  keys: FileKeys,
+  to: { executor: BatchExecutor; digest: ContentDigest; plaintext: PlaintextReader },
+): Promise<number> {
+  const { chunks } = prefix;
+  if (!Number.isSafeInteger(chunks) || chunks < 1 || chunks >= chunkCount) {
+    throw new DataCryptError(
+      'E_ARGUMENT',
+      `a resume prefix covers 1 to ${String(chunkCount - 1)} chunks, not ${String(chunks)}`,
+    );
+  }
+  const total = chunks * chunkSize;
+  const source = new ByteReader(prefix.plaintext);
+  try {
+    for (let first = 0; first < chunks; first += perBatch) {
+      const length = Math.min(perBatch, chunks - first) * chunkSize;
+      const data = await source.readCopy(length);
+      if (data.length < length) {
+        throw new DataCryptError(
+          'E_ARGUMENT',
+          `the resume prefix ends after ${String(first * chunkSize + data.length)} of ${String(total)} bytes`,
+        );
+      }
+      const result = await to.executor.run({
+        op: 'seal',
+        key: keys.payloadKey,
+        firstIndex: first,
+        chunkSize,
+        data,
+        endsWithFinal: false,
+      });
+      to.digest.add(result.digests);
+      await to.plaintext.push(result.input ?? data);
+    }
+    if (!(await source.atEnd())) {
+      throw new DataCryptError(
+        'E_ARGUMENT',
+        `the resume prefix is longer than ${String(total)} bytes`,
+      );
+    }
+  } finally {
+    await source.cancel().catch(() => undefined);
+  }
+  return chunks;
 }

@@ -4,7 +4,8 @@ import { contentLength, parseManifest, type FileEntry, type Manifest } from './m
 
 /** Receives what the payload plaintext contains, in order (SPEC.md §6.2). */
 export interface PlaintextHandler {
-  manifest(manifest: Manifest): Promise<void>;
+  /** The parsed manifest and its exact bytes `M` (SPEC.md §6.2). */
+  manifest(manifest: Manifest, bytes: Uint8Array): Promise<void>;
   /**
    * Bytes of `entry` (the `index`-th manifest entry), in order; never empty. The bytes are only
    * valid until the returned promise settles (the buffer is reused).
@@ -121,7 +122,7 @@ export class PlaintextReader {
     this.stage = 'content';
     this.current = -1;
     this.remainingInFile = 0;
-    await this.handler.manifest(manifest);
+    await this.handler.manifest(manifest, bytes);
     this.advanceFile();
   }
 

@@ -26,6 +26,18 @@ export interface OutputTarget {
   path: string;
 }
 
+/** How a file-system sink treats durability and failures. */
+export interface FileSystemSinkOptions {
+  /** fsync every file before it is released. */
+  durable?: boolean;
+  /**
+   * On abort, close the files but leave the staging folder: its verified plaintext is what a
+   * resumed decryption replays (`ResumePrefix`). The caller then owns the folder and MUST delete
+   * it once it is of no use; nothing in it is ever released without a successful decryption.
+   */
+  keepOnAbort?: boolean;
+}
+
 /**
  * A DecryptSink that writes into a private temporary folder next to the destination and renames
  * into place only on commit; abort removes everything (SPEC.md §9: no partial plaintext).
@@ -34,7 +46,7 @@ export interface OutputTarget {
  */
 export function fileSystemSink(
   target: OutputTarget,
-  options: { durable?: boolean } = {},
+  options: FileSystemSinkOptions = {},
 ): DecryptSink & { released: () => string[] } {
   const destination = resolve(target.path);
   let staging: string | null = null;
@@ -120,6 +132,7 @@ export function fileSystemSink(
     },
     async abort() {
       await closeAll();
+      if (options.keepOnAbort === true) return;
       if (staging !== null) await rm(staging, { recursive: true, force: true });
       staging = null;
       if (createdFrom !== undefined) {

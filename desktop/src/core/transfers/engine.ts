@@ -13,6 +13,7 @@ import { mapRelayError, TransferError } from './errors.js';
 import { RunningTransfer } from './handle.js';
 import { verifyReceipt } from './receipt.js';
 import { partPath, readReceiveState, runReceive, type ReceiveState } from './receive-run.js';
+import { stagingDir } from './receive-staging.js';
 import { readSendState, runSend, spoolPath, unspooled, type SendState } from './send-run.js';
 import type {
   ReceiptStatus,
@@ -278,8 +279,13 @@ export class TransferEngine {
     this.running.set(id, run);
     return this.launch(run, paused, (save) => runReceive(this.ctx, run, save), {
       cancelled: async () => {
-        const relayId = this.ctx.db.transfers.get(id)?.relayTransferId ?? null;
+        const record = this.ctx.db.transfers.get(id);
+        const relayId = record?.relayTransferId ?? null;
         if (relayId !== null) await rm(partPath(this.ctx.profileDir, relayId), { force: true });
+        if (record !== null) {
+          const { outDir } = readReceiveState(record.resumeData);
+          await rm(stagingDir(outDir, id), { recursive: true, force: true });
+        }
       },
       failed: () => Promise.resolve(),
     });

@@ -10,6 +10,11 @@ import {
   isDataCryptError,
   openHeader,
   pathExists,
+  SIGNATURE_RECORD_LENGTH,
+  type BatchExecutor,
+  type DecryptResult,
+  type DecryptSink,
+  type PublicIdentity,
   type SecretIdentity,
 } from '@datacrypt/shared-crypto';
 import type { JsonValue } from '../db/values.js';
@@ -17,16 +22,30 @@ import { asRecord, str, strings, transferExecutor, type EngineContext } from './
 import { CoalescingWriter } from './coalescing-writer.js';
 import { mapRelayError, TransferError } from './errors.js';
 import type { RunningTransfer } from './handle.js';
-import { fileCiphertextDigest, signReceipt } from './receipt.js';
+import { ciphertextDigest, fileCiphertextDigest, signReceipt } from './receipt.js';
+import {
+  planStagedResume,
+  saveHeader,
+  saveManifest,
+  sinkTarget,
+  stagingDir,
+} from './receive-staging.js';
 import type { ReceiveResult } from './types.js';
 
 /**
- * The receive pipeline: download the ciphertext with HTTP Range into
- * `<profile>/downloads/<id>.dcrypt.part` and decrypt it as it arrives into a private staging
- * folder next to the destination; outputs are moved into place only after the whole file verified
- * (chunk tags, header MAC, the signature of the sender's pinned key). After a kill the bytes on
- * disk are decrypted again (locally, they are verified like the rest) and only the missing range
- * is fetched. A file that fails verification leaves no output and its ciphertext is deleted.
+ * The receive pipeline: download the ciphertext with HTTP Range and decrypt it as it arrives into
+ * a private staging folder inside the destination; outputs are moved into place only after the
+ * whole file verified (chunk tags, header MAC, the signature of the sender's pinned key). A file
+ * that fails verification leaves no output.
+ *
+ * Resume, two ways:
+ * - By default nothing but plaintext is written: after a kill (or a failure such as a cut
+ *   connection) the decryption resumes from the plaintext already staged (receive-staging.ts) and
+ *   only the ciphertext after it is fetched. Writing each byte once, not as ciphertext and then as
+ *   plaintext, is what keeps a receive from being bound by the disk.
+ * - With an encrypted copy, the ciphertext goes to `<profile>/downloads/<id>.dcrypt.part` (it
+ *   becomes the `.dcrypt` file); after a kill its bytes are decrypted again and only the missing
+ *   range is fetched.
  * @module
  */
 
@@ -52,11 +71,6 @@ export function readReceiveState(value: JsonValue): ReceiveState {
 /** Where the ciphertext of relay transfer `relayId` is downloaded to. */
 export function partPath(profileDir: string, relayId: string): string {
   return join(profileDir, 'downloads', `${relayId}.dcrypt.part`);
-}
-
-/** The staging folder of one receive inside its destination (same file system: atomic renames). */
-function stagingDir(outDir: string, id: string): string {
-  return join(outDir, `.datacrypt-receiving-${id}`);
 }
 
 /** `name`, or `name (2).ext`, `name (3).ext`, ... : the first that does not exist in `dir`. */
@@ -92,7 +106,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 async function pickIdentity(
   input: AsyncIterable<Uint8Array>,
   identities: readonly SecretIdentity[],
-): Promise<{ identity: SecretIdentity; headerLength: number; stream: AsyncIterable<Uint8Array> }> {
+): Promise<{ identity: SecretIdentity; header: Uint8Array; stream: AsyncIterable<Uint8Array> }> {
   const iterator = input[Symbol.asyncIterator]();
   const seen: Uint8Array[] = [];
   let length = 0;
@@ -136,7 +150,7 @@ async function pickIdentity(
       yield next.value;
     }
   }
-  return { identity: chosen, headerLength: need, stream: again() };
+  return { identity: chosen, header: header.slice(), stream: again() };
 }
 
 /** Errors that mean the ciphertext itself is bad: keeping it for a resume would only fail again. */
@@ -154,6 +168,203 @@ function ciphertextIsBad(error: unknown): boolean {
       'E_NOT_RECIPIENT',
     ].includes(error.code)
   );
+}
+
+/** What a verified receive hands on: the decryption, the identity it used, the receipt digest. */
+interface Verified {
+  result: DecryptResult;
+  identity: SecretIdentity;
+  digest: Uint8Array;
+}
+
+/** A receive's shared parts: the relay transfer, its size, and where its bytes go. */
+interface ReceiveJob {
+  ctx: EngineContext;
+  run: RunningTransfer<ReceiveResult>;
+  relayId: string;
+  total: number;
+  staging: string;
+  expected: PublicIdentity | null;
+  executor: BatchExecutor;
+  /** Ciphertext bytes handled (local and fetched), for progress; and bytes fetched from the relay. */
+  progress: { consumed: number; fetched: number };
+}
+
+/** The relay's ciphertext from `start` to the end, honouring pause and cancel. */
+async function* fetchFrom(
+  job: ReceiveJob,
+  start: number,
+  tap: (chunk: Buffer) => Promise<void> | void,
+): AsyncGenerator<Uint8Array> {
+  const { ctx, run, relayId, progress } = job;
+  const signal = run.signal;
+  let download;
+  try {
+    download = await ctx.transfers.download(relayId, { start, signal });
+  } catch (error) {
+    run.throwIfCancelled();
+    throw mapRelayError(error, relayId);
+  }
+  try {
+    if (download.totalSize !== job.total) {
+      throw new DataCryptError('E_TRUNCATED', 'the relay serves a different size than it listed');
+    }
+    for await (const chunk of download.body as AsyncIterable<Buffer>) {
+      if (run.gate.paused) await run.gate.wait(signal);
+      run.throwIfCancelled();
+      await tap(chunk);
+      progress.fetched += chunk.length;
+      progress.consumed += chunk.length;
+      run.report({ bytesDone: progress.consumed });
+      yield chunk;
+    }
+  } finally {
+    download.abort();
+  }
+}
+
+/** The last `length` bytes of a stream that goes by (the signature record, for the receipt). */
+class Tail {
+  private bytes = Buffer.alloc(0);
+  constructor(private readonly length: number) {}
+  push(chunk: Buffer): void {
+    this.bytes =
+      chunk.length >= this.length
+        ? Buffer.from(chunk.subarray(chunk.length - this.length))
+        : Buffer.concat([this.bytes, chunk]).subarray(-this.length);
+  }
+  get value(): Uint8Array {
+    return this.bytes;
+  }
+}
+
+async function* prepend(
+  first: Uint8Array,
+  rest: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  yield first;
+  yield* rest;
+}
+
+/** The code of an error as the caller should see it: our own coded cause keeps its code. */
+function surfaced(error: unknown): unknown {
+  const cause = error instanceof DataCryptError ? (error.cause ?? null) : null;
+  if (cause instanceof Error && 'code' in cause && !(cause instanceof DataCryptError)) return cause;
+  return error;
+}
+
+/** The default receive: plaintext only, resumed from what is staged (see the module comment). */
+async function receiveIntoStaging(job: ReceiveJob): Promise<Verified> {
+  const { ctx, run, relayId, total, staging } = job;
+  // A ciphertext file left by a receive that kept one is of no use to this one.
+  await rm(partPath(ctx.profileDir, relayId), { force: true });
+  const identities = await ctx.identities();
+  for (let attempt = 1; ; attempt++) {
+    await mkdir(staging, { recursive: true, mode: 0o700 });
+    const plan = attempt === 1 ? await planStagedResume(staging, identities, total) : null;
+    job.progress.consumed = plan?.resumeOffset ?? 0;
+    job.progress.fetched = 0;
+    run.report({ bytesDone: job.progress.consumed });
+    const tail = new Tail(SIGNATURE_RECORD_LENGTH);
+    const body = fetchFrom(job, plan?.resumeOffset ?? 0, (chunk) => {
+      tail.push(chunk);
+    });
+    const inner = fileSystemSink(
+      { mode: 'directory', path: sinkTarget(staging) },
+      { keepOnAbort: true },
+    );
+    const sink: DecryptSink = {
+      begin: async (manifest, sender, manifestBytes) => {
+        await saveManifest(staging, manifestBytes);
+        await inner.begin(manifest, sender, manifestBytes);
+      },
+      write: (entry, index, bytes) => inner.write(entry, index, bytes),
+      commit: () => inner.commit(),
+      abort: () => inner.abort(),
+    };
+    try {
+      let identity: SecretIdentity;
+      let header: Uint8Array;
+      let input: AsyncIterable<Uint8Array>;
+      if (plan !== null) {
+        ({ identity, header } = plan);
+        input = prepend(header, body);
+      } else {
+        const picked = await pickIdentity(body, identities);
+        ({ identity, header } = picked);
+        await saveHeader(staging, header);
+        input = picked.stream;
+      }
+      const result = await decryptStream(
+        input,
+        { identity, expectedSender: job.expected },
+        { executor: job.executor, sink, ...(plan !== null ? { prefix: plan.prefix } : {}) },
+      );
+      if (plan !== null) await rm(plan.partial, { recursive: true, force: true });
+      return { result, identity, digest: ciphertextDigest(header, tail.value) };
+    } catch (error) {
+      if (run.isCancelled) {
+        await rm(staging, { recursive: true, force: true });
+        throw run.cancelError();
+      }
+      if (!ciphertextIsBad(error)) throw surfaced(error); // staged plaintext stays for a resume
+      await rm(staging, { recursive: true, force: true });
+      // What failed may be the staged plaintext (changed on disk, say): once more from the relay.
+      if (plan === null) throw error;
+    }
+  }
+}
+
+/** The receive that keeps the ciphertext (`.part`, then the `.dcrypt` copy). */
+async function receiveKeepingCiphertext(job: ReceiveJob): Promise<Verified> {
+  const { ctx, run, relayId, total, staging, progress } = job;
+  const part = partPath(ctx.profileDir, relayId);
+  // Whatever a killed run staged is unverified: start the plaintext side over.
+  await rm(staging, { recursive: true, force: true });
+  let have = (await stat(part).catch(() => null))?.size ?? 0;
+  if (have > total) {
+    await rm(part, { force: true });
+    have = 0;
+  }
+  async function* ciphertext(): AsyncGenerator<Uint8Array> {
+    if (have > 0) {
+      const local = createReadStream(part, { end: have - 1, highWaterMark: 1024 * 1024 });
+      for await (const chunk of local as AsyncIterable<Buffer>) {
+        progress.consumed += chunk.length;
+        run.report({ bytesDone: progress.consumed });
+        yield chunk;
+      }
+    }
+    if (have >= total) return;
+    const out = await CoalescingWriter.append(part);
+    let complete = false;
+    try {
+      yield* fetchFrom(job, have, (chunk) => out.write(chunk));
+      await out.close();
+      complete = true;
+    } finally {
+      // Stopped early (failure, cancel): what reached the disk stays for a resume.
+      if (!complete) await out.close().catch(() => undefined);
+    }
+  }
+
+  const target = sinkTarget(staging);
+  try {
+    const picked = await pickIdentity(ciphertext(), await ctx.identities());
+    const result = await decryptStream(
+      picked.stream,
+      { identity: picked.identity, expectedSender: job.expected },
+      { executor: job.executor, sink: fileSystemSink({ mode: 'directory', path: target }) },
+    );
+    // The receipt's digest comes from the ciphertext on disk.
+    const digest = await fileCiphertextDigest(part, picked.header.length);
+    return { result, identity: picked.identity, digest };
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    if (run.isCancelled) throw run.cancelError();
+    if (ciphertextIsBad(error)) await rm(part, { force: true });
+    throw surfaced(error);
+  }
 }
 
 /**
@@ -182,18 +393,9 @@ export async function runReceive(
   save({ totalBytes: total });
   run.report({ relayTransferId: relayId, totalBytes: total }, true);
 
-  const downloads = join(ctx.profileDir, 'downloads');
-  await mkdir(downloads, { recursive: true, mode: 0o700 });
+  await mkdir(join(ctx.profileDir, 'downloads'), { recursive: true, mode: 0o700 });
   await mkdir(st.outDir, { recursive: true });
-  const part = partPath(ctx.profileDir, relayId);
   const staging = stagingDir(st.outDir, run.id);
-  // Whatever a killed run staged is unverified: start the plaintext side over.
-  await rm(staging, { recursive: true, force: true });
-  let have = (await stat(part).catch(() => null))?.size ?? 0;
-  if (have > total) {
-    await rm(part, { force: true });
-    have = 0;
-  }
 
   // The sender's pinned key is what the signature must match; an unknown sender is pinned now
   // (trust on first use) from the relay's directory.
@@ -205,81 +407,28 @@ export async function runReceive(
     pinnedNow = true;
   }
 
-  let fetched = 0;
-  let consumed = 0;
-  const signal = run.signal;
-  async function* ciphertext(): AsyncGenerator<Uint8Array> {
-    if (have > 0) {
-      const local = createReadStream(part, { end: have - 1, highWaterMark: 1024 * 1024 });
-      for await (const chunk of local as AsyncIterable<Buffer>) {
-        consumed += chunk.length;
-        run.report({ bytesDone: consumed });
-        yield chunk;
-      }
-    }
-    if (have >= total) return;
-    let download;
-    try {
-      download = await ctx.transfers.download(relayId, { start: have, signal });
-    } catch (error) {
-      run.throwIfCancelled();
-      throw mapRelayError(error, relayId);
-    }
-    if (download.totalSize !== total) {
-      download.abort();
-      throw new DataCryptError('E_TRUNCATED', 'the relay serves a different size than it listed');
-    }
-    const out = await CoalescingWriter.append(part);
-    let complete = false;
-    try {
-      for await (const chunk of download.body as AsyncIterable<Buffer>) {
-        if (run.gate.paused) await run.gate.wait(signal);
-        run.throwIfCancelled();
-        await out.write(chunk);
-        fetched += chunk.length;
-        consumed += chunk.length;
-        run.report({ bytesDone: consumed });
-        yield chunk;
-      }
-      await out.close();
-      complete = true;
-    } finally {
-      download.abort();
-      // Stopped early (failure, cancel): what reached the disk stays for a resume.
-      if (!complete) await out.close().catch(() => undefined);
-    }
-  }
-
   const executor = transferExecutor(ctx.parallelism);
-  const target = join(staging, 'out');
-  let result;
-  let identity: SecretIdentity;
-  let headerLength: number;
+  const job: ReceiveJob = {
+    ctx,
+    run,
+    relayId,
+    total,
+    staging,
+    expected,
+    executor,
+    progress: { consumed: 0, fetched: 0 },
+  };
+  let verified: Verified;
   try {
-    const picked = await pickIdentity(ciphertext(), await ctx.identities());
-    identity = picked.identity;
-    headerLength = picked.headerLength;
-    result = await decryptStream(
-      picked.stream,
-      { identity, expectedSender: expected },
-      { executor, sink: fileSystemSink({ mode: 'directory', path: target }) },
-    );
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    if (run.isCancelled) throw run.cancelError();
-    // A DataCryptError wrapping our own coded error (E_IO from the stream) keeps its cause's code.
-    const cause = error instanceof DataCryptError ? (error.cause ?? null) : null;
-    if (cause instanceof Error && 'code' in cause && !(cause instanceof DataCryptError))
-      throw cause;
-    if (ciphertextIsBad(error)) await rm(part, { force: true });
-    throw error;
+    verified = st.keepEncryptedCopy
+      ? await receiveKeepingCiphertext(job)
+      : await receiveIntoStaging(job);
   } finally {
     await executor.close();
   }
 
-  // Verified: the receipt's digest comes from the ciphertext on disk (before it moves), then the
-  // outputs are released (new names when something is in the way).
-  const digest = await fileCiphertextDigest(part, headerLength);
+  // Verified: the outputs are released (new names when something is in the way).
+  const target = sinkTarget(staging);
   const outputs: string[] = [];
   for (const name of (await readdir(target)).sort()) {
     const to = await freePath(st.outDir, name);
@@ -290,9 +439,7 @@ export async function runReceive(
   let encryptedCopy: string | null = null;
   if (st.keepEncryptedCopy) {
     encryptedCopy = await freePath(st.outDir, `${basename(outputs[0] ?? relayId)}.dcrypt`);
-    await move(part, encryptedCopy);
-  } else {
-    await rm(part, { force: true });
+    await move(partPath(ctx.profileDir, relayId), encryptedCopy);
   }
   st.outputs = outputs;
   st.encryptedCopy = encryptedCopy;
@@ -303,10 +450,10 @@ export async function runReceive(
   try {
     await ctx.transfers.receipt(
       relayId,
-      signReceipt(identity, {
+      signReceipt(verified.identity, {
         transferId: relayId,
         recipientEmail: ctx.email(),
-        ciphertextSha256: digest,
+        ciphertextSha256: verified.digest,
       }),
     );
     receiptSent = true;
@@ -314,7 +461,7 @@ export async function runReceive(
     // The files are safely in place; a missing receipt only leaves the sender without proof.
     receiptSent = false;
   }
-  const status = ctx.contacts.senderStatus(result.sender);
+  const status = ctx.contacts.senderStatus(verified.result.sender);
   return {
     id: run.id,
     relayTransferId: relayId,
@@ -322,10 +469,10 @@ export async function runReceive(
     encryptedCopy,
     sender: view.sender,
     senderStatus: status.status,
-    senderFingerprint: fingerprint(result.sender),
+    senderFingerprint: fingerprint(verified.result.sender),
     senderPinnedNow: pinnedNow,
     totalBytes: total,
-    bytesFetched: fetched,
+    bytesFetched: job.progress.fetched,
     receiptSent,
   };
 }

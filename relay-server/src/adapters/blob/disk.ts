@@ -12,8 +12,7 @@ import {
   type FileHandle,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { BlobLayout, BlobStore } from '../../ports.js';
 import { removeStaleFiles } from './stale-files.js';
 import { writeVerified } from './write-verified.js';
@@ -135,26 +134,25 @@ export class DiskBlobStore implements BlobStore {
       await closeAll();
       throw err;
     }
-    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    void (async () => {
-      for (const [k, fh] of handles.entries()) {
-        const base = (first + k) * layout.partSize;
-        await pipeline(
-          fh.createReadStream({
+    // One generator over the parts (not one pipeline per part into a shared stream, which leaves a
+    // listener on it per part): the consumer's backpressure reaches the file reads, and a consumer
+    // that stops early ends the generator, whose `finally` closes every handle.
+    async function* parts(): AsyncGenerator<Buffer> {
+      try {
+        for (const [k, fh] of handles.entries()) {
+          const base = (first + k) * layout.partSize;
+          yield* fh.createReadStream({
             start: Math.max(start - base, 0),
             end: Math.min(end - base, layout.partSize - 1),
             highWaterMark: 1024 * 1024,
             autoClose: false,
-          }),
-          out,
-          { end: false },
-        );
+          }) as AsyncIterable<Buffer>;
+        }
+      } finally {
+        await closeAll();
       }
-      out.end();
-    })()
-      .catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))))
-      .finally(() => void closeAll());
-    return out;
+    }
+    return Readable.from(parts(), { objectMode: false, highWaterMark: 1024 * 1024 });
   }
 
   async delete(key: string, _handle: string | null): Promise<void> {
