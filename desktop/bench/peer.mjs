@@ -3,15 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateIdentity } from '@datacrypt/shared-crypto';
-import {
-  Contacts,
-  InboxWatcher,
-  LocalDb,
-  PassphraseFileKeyStore,
-  RelayClient,
-  TransferEngine,
-} from '../dist/core/index.js';
+import { getHeapSpaceStatistics } from 'node:v8';
+import { keepYoungGenerationSmall } from '../dist/core/runtime/young-generation.js';
+
+// What the app's entry points do first (bin/datacrypt.js, src/main/index.ts), hence the dynamic
+// imports.
+keepYoungGenerationSmall();
+const { generateIdentity } = await import('@datacrypt/shared-crypto');
+const { Contacts, InboxWatcher, LocalDb, PassphraseFileKeyStore, RelayClient, TransferEngine } =
+  await import('../dist/core/index.js');
 
 /** CPU seconds (all threads of this process) since `since`. */
 const cpuSeconds = (since) => {
@@ -56,6 +56,9 @@ if (process.env.BENCH_DEBUG) {
   setInterval(() => {
     for (const [k, v] of Object.entries(process.memoryUsage()))
       peaks[k] = Math.max(peaks[k] ?? 0, v);
+    // Which V8 heap space grows (new_space is the young generation).
+    for (const space of getHeapSpaceStatistics())
+      peaks[space.space_name] = Math.max(peaks[space.space_name] ?? 0, space.space_size);
   }, 20).unref();
   process.on('exit', () => {
     console.error(

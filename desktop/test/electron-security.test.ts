@@ -177,7 +177,7 @@ describe('page hardening', () => {
   });
 
   it('main wires every hardening step into the app (static check of the glue)', async () => {
-    const source = await readFile(join(desktop, 'src/main/index.ts'), 'utf8');
+    const source = await readFile(join(desktop, 'src/main/app.ts'), 'utf8');
     for (const step of [
       'app.enableSandbox()',
       'hardenSession(electronSession.defaultSession)',

@@ -104,8 +104,13 @@ describe('electron-builder.yml', () => {
     ]) {
       expect(files).toContain(pattern);
     }
-    // The main process loads these at run time (src/main/index.ts); the build must have made them.
-    for (const entry of ['dist/main/index.js', 'dist/shared/index.js', 'dist/host/handlers.js']) {
+    // The main process loads these at run time (src/main/app.ts); the build must have made them.
+    for (const entry of [
+      'dist/main/index.js',
+      'dist/main/app.js',
+      'dist/shared/index.js',
+      'dist/host/handlers.js',
+    ]) {
       expect(existsSync(join(app, entry)), `${entry} (run npx tsc -b)`).toBe(true);
     }
     for (const entry of ['dist/preload/index.cjs', 'dist-renderer/index.html']) {

@@ -56,7 +56,12 @@ export type {
 export { PlaintextReader } from './format/plaintext-reader.js';
 export { encryptBytes, decryptBytes } from './format/buffered.js';
 export type { BufferedFile, DecryptedTransfer } from './format/buffered.js';
-export { inlineExecutor, workerPool, defaultParallelism } from './node/worker-pool.js';
+export {
+  inlineExecutor,
+  workerPool,
+  defaultParallelism,
+  youngGenerationCollector,
+} from './node/worker-pool.js';
 export { sourcesFromPaths, guessMime, fileReader } from './node/sources.js';
 export {
   fileSystemSink,

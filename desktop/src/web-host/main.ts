@@ -15,8 +15,10 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultProfileDir } from '../core/session/index.js';
-import { startWebHostApp } from './app.js';
+import { keepYoungGenerationSmall } from '../core/runtime/young-generation.js';
+
+// Before the app is loaded (see core/runtime/young-generation.ts), hence the dynamic imports below.
+keepYoungGenerationSmall();
 
 const USAGE = `usage: datacrypt-web [--profile DIR] [--relay URL] [--port N] [--renderer DIR]
                      [--keystore auto|file] [--url-file FILE]`;
@@ -67,6 +69,8 @@ async function main(): Promise<void> {
     values.renderer ??
     optional(env['DATACRYPT_RENDERER_DIR']) ??
     fileURLToPath(new URL('../../dist-renderer', import.meta.url));
+  const { defaultProfileDir } = await import('../core/session/index.js');
+  const { startWebHostApp } = await import('./app.js');
   const profileDir = values.profile ?? defaultProfileDir(env);
   const log = {
     error: (message: string, error?: unknown) => {
