@@ -171,6 +171,8 @@ export const receive = defineCommand({
     'pinned key, and only then puts the files into DIR (default: the current folder). With',
     '--all, every transfer of the inbox not received yet. --keep-encrypted also keeps the',
     'ciphertext as a .dcrypt file, which `datacrypt decrypt` opens later with no network.',
+    'An interrupted receive keeps what it verified in a hidden .datacrypt-receiving-* folder in',
+    'DIR and continues from there with `datacrypt resume`.',
   ],
   options: {
     all: { type: 'boolean', description: 'receive every transfer not received yet' },
