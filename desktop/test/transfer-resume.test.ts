@@ -151,7 +151,7 @@ describe('resume after a kill', () => {
     const staged = await stagedPlaintext(staging, 'big.bin');
     expect(receiver.stall.stalledAfter).toBe(40 * PART);
     await receiver.stop();
-    const kept = (await stat(staged)).size;
+    const { size: kept, ino: stagedInode } = await stat(staged);
     expect(kept).toBeLessThanOrEqual(2 * MiB);
     const partFile = join(b.dir, 'downloads', `${relayId}.dcrypt.part`);
     expect(existsSync(partFile)).toBe(false);
@@ -164,6 +164,8 @@ describe('resume after a kill', () => {
     expect(received.bytesFetched).toBeLessThan(sent.totalBytes - kept + 65_536);
     expect(received.bytesFetched).toBeGreaterThan(sent.totalBytes - kept - 65_536);
     expect((await readFile(join(out, 'big.bin'))).equals(await readFile(input))).toBe(true);
+    // The resumed run continued in the staged file itself (no copy of what was kept).
+    expect((await stat(join(out, 'big.bin'))).ino).toBe(stagedInode);
     expect(received.receiptSent).toBe(true);
     expect(existsSync(staging)).toBe(false);
     expect(await readdir(out)).toEqual(['big.bin']);

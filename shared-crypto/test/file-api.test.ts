@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  chunkLayout,
   decryptStream,
+  headerLengthFromPrefix,
+  openHeader,
   decryptToPath,
   encryptPaths,
   fileSystemSink,
@@ -165,6 +168,87 @@ describe('file API', () => {
     expect(staged.length).toBeGreaterThan(2 * 1024 * 1024 - 4096);
     expect(staged.length).toBeLessThan(data.length);
     expect(digestOf(staged)).toBe(digestOf(data.subarray(0, staged.length)));
+  });
+
+  it('a resumed decryption continues in the kept folder: nothing copied, the output exact', async () => {
+    const src = join(dir.path, 'pair');
+    await mkdir(src);
+    const a = testBytes(1_500_000, 'pair-a');
+    const b = testBytes(1_700_000, 'pair-b');
+    await writeFile(join(src, 'a.bin'), a);
+    await writeFile(join(src, 'b.bin'), b);
+    const file = join(dir.path, 'pair.dcrypt');
+    await encryptPaths([src], file, params);
+    const bytes = await readFile(file);
+    const tampered = Buffer.from(bytes);
+    tampered[bytes.length - 1000] = (tampered[bytes.length - 1000] ?? 0) ^ 1;
+
+    // First run: fails near the end, keeping what it verified; the wrapper keeps M's bytes.
+    const dest = join(dir.path, 'pair-out');
+    let manifestBytes = new Uint8Array(0);
+    const first = fileSystemSink({ mode: 'directory', path: dest }, { keepOnAbort: true });
+    await expectCode(
+      decryptStream(
+        inPieces(tampered, [65536]),
+        { identity: bob },
+        {
+          executor: inlineExecutor(),
+          sink: {
+            ...first,
+            begin: (manifest, sender, m) => {
+              manifestBytes = new Uint8Array(m);
+              return first.begin(manifest, sender, m);
+            },
+          },
+        },
+      ),
+      'E_CHUNK_AUTH',
+    );
+    const partial = join(dest, (await readdir(dest))[0] ?? '');
+    const keptB = (await stat(join(partial, 'pair', 'b.bin'))).size;
+    expect(keptB).toBeGreaterThan(0);
+
+    // Resume: the whole chunks of u32(len M) || M || a || b-prefix are replayed, the rest fetched.
+    const headerLength = headerLengthFromPrefix(bytes, true) ?? 0;
+    const layout = chunkLayout(openHeader(bytes.subarray(0, headerLength), bob));
+    const have = 4 + manifestBytes.length + a.length + keptB;
+    const chunks = Math.floor(have / layout.chunkSize);
+    const lengthField = Buffer.alloc(4);
+    lengthField.writeUInt32BE(manifestBytes.length);
+    const plaintext = Buffer.concat([lengthField, manifestBytes, a, b.subarray(0, keptB)]);
+    const prefix = () => inPieces(plaintext.subarray(0, chunks * layout.chunkSize), [100_000]);
+    const contentBytes = chunks * layout.chunkSize - 4 - manifestBytes.length;
+    const rest = () =>
+      inPieces(
+        Buffer.concat([bytes.subarray(0, headerLength), bytes.subarray(layout.offset(chunks))]),
+        [65536],
+      );
+    const resumeInto = (staging: string, kept: number) =>
+      decryptStream(
+        rest(),
+        { identity: bob },
+        {
+          executor: inlineExecutor(),
+          sink: fileSystemSink(
+            { mode: 'directory', path: dest },
+            { keepOnAbort: true, resume: { staging, contentBytes: kept } },
+          ),
+          prefix: { chunks, plaintext: prefix() },
+        },
+      );
+    // A folder outside the destination, or a count that disagrees with the replay, is refused.
+    await expectCode(
+      resumeInto(join(dir.path, '.dcrypt-partial-0000000000000000'), contentBytes),
+      'E_ARGUMENT',
+    );
+    await expectCode(resumeInto(partial, contentBytes - 1), 'E_ARGUMENT');
+    const inode = (await stat(join(partial, 'pair', 'b.bin'))).ino;
+    await resumeInto(partial, contentBytes);
+    expect(await readdir(dest)).toEqual(['pair']);
+    expect(digestOf(await readFile(join(dest, 'pair', 'a.bin')))).toBe(digestOf(a));
+    expect(digestOf(await readFile(join(dest, 'pair', 'b.bin')))).toBe(digestOf(b));
+    // The same file, continued in place: not a copy.
+    expect((await stat(join(dest, 'pair', 'b.bin'))).ino).toBe(inode);
   });
 
   it('streams of unknown length round-trip through stdin/stdout-style streams', async () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   decryptBytes,
+  decryptStream,
   encryptBytes,
+  inlineExecutor,
+  workerPool,
   nodeChunkCipher,
   nobleChunkCipher,
   seededRandom,
@@ -39,6 +42,55 @@ describe('buffered round trip', () => {
       expect(streamed.files[0]?.data).toEqual(data);
     });
   }
+});
+
+describe('a manifest larger than a decryption batch', () => {
+  it('8 000 files (a 1.4 MB manifest) decrypt on the node:crypto executors too', async () => {
+    // Regression: the manifest's pieces were kept as views of batch buffers (Buffer#slice does
+    // not copy), which the next batch overwrote: E_MANIFEST for a valid file.
+    const files = Array.from({ length: 8000 }, (_, i) => ({
+      path: `${'folder-with-a-rather-long-name/'.repeat(4)}file-number-${String(i).padStart(6, '0')}.txt`,
+      data: testBytes(1 + (i % 3), `m-${String(i)}`),
+    }));
+    const file = await encryptBytes(files, {
+      sender: alice,
+      recipients: [bob.publicIdentity],
+      random: seededRandom('big-manifest'),
+      created: 0,
+      cipher: nodeChunkCipher,
+    });
+    const pool = workerPool(2);
+    try {
+      for (const executor of [inlineExecutor(), pool]) {
+        const got = new Map<string, Uint8Array>();
+        let manifestLength = 0;
+        await decryptStream(
+          inPieces(file, [65_536, 1000]),
+          { identity: bob, expectedSender: alice.publicIdentity },
+          {
+            executor,
+            sink: {
+              begin: (_manifest, _sender, bytes) => {
+                manifestLength = bytes.length;
+                return Promise.resolve();
+              },
+              write: (entry, _index, bytes) => {
+                got.set(entry.path, new Uint8Array(bytes));
+                return Promise.resolve();
+              },
+              commit: () => Promise.resolve(),
+              abort: () => Promise.resolve(),
+            },
+          },
+        );
+        expect(manifestLength).toBeGreaterThan(1024 * 1024);
+        expect(got.size).toBe(files.length);
+        for (const f of files) expect(got.get(f.path)).toEqual(f.data);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe('web streams', () => {

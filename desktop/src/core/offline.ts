@@ -225,7 +225,7 @@ export async function decryptToStream(
         if (!isSingleFile(manifest)) throw new NotSingleFileError(manifest.entries.length);
         await inner.begin(manifest, sender, manifestBytes);
       },
-      write: (entry, index, bytes) => inner.write(entry, index, bytes),
+      write: (entry, index, bytes, replayed) => inner.write(entry, index, bytes, replayed),
       commit: () => inner.commit(),
       abort: () => inner.abort(),
     };

@@ -41,7 +41,11 @@ export interface DecryptSink {
    * `ResumePrefix`).
    */
   begin(manifest: Manifest, sender: PublicIdentity, manifestBytes: Uint8Array): Promise<void>;
-  write(entry: FileEntry, index: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Content of the `index`-th entry, in order. `replayed` marks bytes of a `ResumePrefix`: plaintext
+   * the caller kept from an earlier run (a sink that kept them in place need not write them).
+   */
+  write(entry: FileEntry, index: number, bytes: Uint8Array, replayed: boolean): Promise<void>;
   /** Called only after the signature verified: make the output visible. */
   commit(): Promise<void>;
   /** Called on any failure: remove every trace of the output. */
@@ -161,6 +165,8 @@ async function decryptFrom(
   const { header, keys, chunkSize } = openHeader(headerBytes, params.identity);
   const digest = new ContentDigest();
   const found: { sender: PublicIdentity | null } = { sender: null };
+  // Set while a ResumePrefix is pushed through (an object: TypeScript does not track closure writes).
+  const replay = { active: false };
   const plaintext = new PlaintextReader(header.payloadSize, {
     manifest: async (manifest, manifestBytes) => {
       let sender: PublicIdentity;
@@ -178,7 +184,7 @@ async function decryptFrom(
       }
       await io.sink.begin(manifest, sender, manifestBytes);
     },
-    content: (entry, index, bytes) => io.sink.write(entry, index, bytes),
+    content: (entry, index, bytes) => io.sink.write(entry, index, bytes, replay.active),
   });
 
   const inFlight: Promise<BatchResult>[] = [];
@@ -231,14 +237,16 @@ async function decryptFrom(
     const chunkCount = Math.ceil(header.payloadSize / chunkSize);
     const lastPlain = header.payloadSize - (chunkCount - 1) * chunkSize;
     const perBatch = Math.max(1, Math.floor(BATCH_CHUNKS_BYTES / chunkSize));
-    const resumeAt =
-      io.prefix === undefined
-        ? 0
-        : await replayPrefix(io.prefix, chunkCount, chunkSize, perBatch, keys, {
-            executor: io.executor,
-            digest,
-            plaintext,
-          });
+    let resumeAt = 0;
+    if (io.prefix !== undefined) {
+      replay.active = true;
+      resumeAt = await replayPrefix(io.prefix, chunkCount, chunkSize, perBatch, keys, {
+        executor: io.executor,
+        digest,
+        plaintext,
+      });
+      replay.active = false;
+    }
     for (let first = resumeAt; first < chunkCount; first += perBatch) {
       const count = Math.min(perBatch, chunkCount - first);
       const endsWithFinal = first + count === chunkCount;

@@ -48,8 +48,9 @@ export class PlaintextReader {
     while (bytes.length > 0) {
       if (this.stage === 'length' || this.stage === 'manifest') {
         const n = Math.min(bytes.length, this.needed - this.pendingLength);
-        // A copy: the caller reuses `plain` once push returns, and the manifest may span chunks.
-        this.pending.push(bytes.slice(0, n));
+        // A copy: the caller reuses `plain` once push returns, and the manifest may span batches.
+        // (Not `bytes.slice`: on a Node Buffer that is a view, which the next batch overwrites.)
+        this.pending.push(new Uint8Array(bytes.subarray(0, n)));
         this.pendingLength += n;
         bytes = bytes.subarray(n);
         if (this.pendingLength === this.needed) await this.completeStage();

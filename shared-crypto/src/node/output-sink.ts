@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, rmdir, utimes, type FileHandle } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { DataCryptError } from '../errors.js';
 import { pathExists } from './path-exists.js';
 import type { DecryptSink } from '../format/decrypt.js';
@@ -36,6 +36,15 @@ export interface FileSystemSinkOptions {
    * it once it is of no use; nothing in it is ever released without a successful decryption.
    */
   keepOnAbort?: boolean;
+  /**
+   * Continue in the staging folder an earlier run of this sink left with `keepOnAbort` (a
+   * `.dcrypt-partial-*` folder in the destination), whose files hold the first `contentBytes`
+   * bytes of the content (the files' bytes in manifest order): instead of a new folder, the sink
+   * keeps those bytes in place, cuts anything after them, and drops the first `contentBytes`
+   * bytes it is given (a decryption resumed with the same plaintext as its `ResumePrefix` replays
+   * them). Nothing is copied, and the disk holds the transfer once.
+   */
+  resume?: { staging: string; contentBytes: number };
 }
 
 /**
@@ -53,6 +62,8 @@ export function fileSystemSink(
   let single: FileEntry | null = null;
   let entries: Manifest['entries'] = [];
   const handles = new Map<number, FileHandle>();
+  /** Per open file: where its next byte goes, and how many of the bytes it is given to drop. */
+  const cursors = new Map<number, { position: number; skip: number }>();
   let released: string[] = [];
   // The first folder this sink created for the destination, so a failure can remove what it made.
   let createdFrom: string | undefined;
@@ -87,31 +98,82 @@ export function fileSystemSink(
           : null;
       const parent = single !== null ? dirname(destination) : destination;
       if (single === null) createdFrom = await mkdir(destination, { recursive: true });
-      staging = join(parent, `.dcrypt-partial-${randomBytes(8).toString('hex')}`);
+      const resume = options.resume;
+      if (resume !== undefined) {
+        const kept = resolve(resume.staging);
+        if (
+          dirname(kept) !== parent ||
+          !/^\.dcrypt-partial-[0-9a-f]{16}$/u.test(basename(kept)) ||
+          !Number.isSafeInteger(resume.contentBytes) ||
+          resume.contentBytes < 0
+        ) {
+          throw new DataCryptError('E_ARGUMENT', `${kept} is not a staging folder of ${parent}`);
+        }
+        staging = kept;
+      } else {
+        staging = join(parent, `.dcrypt-partial-${randomBytes(8).toString('hex')}`);
+      }
       for (const { to } of finalPaths()) {
         if (await pathExists(to))
           throw new DataCryptError('E_OUTPUT_EXISTS', `${to} already exists`);
       }
-      await mkdir(staging, { mode: 0o700 });
+      if (resume === undefined) await mkdir(staging, { mode: 0o700 });
+      let contentAt = 0;
       for (const [index, entry] of manifest.entries.entries()) {
         const path = stagedPath(entry.path);
         if (entry.type === 'dir') {
           await mkdir(path, { recursive: true });
-        } else {
-          await mkdir(dirname(path), { recursive: true });
-          handles.set(index, await open(path, 'wx', 0o600));
+          continue;
         }
+        await mkdir(dirname(path), { recursive: true });
+        if (resume === undefined) {
+          handles.set(index, await open(path, 'wx', 0o600));
+          cursors.set(index, { position: 0, skip: 0 });
+          continue;
+        }
+        // The part of this file that is already in place: up to the kept content, at most its size.
+        const size = entry.size ?? Infinity;
+        const kept = Math.max(0, Math.min(size, resume.contentBytes - contentAt));
+        contentAt += Number.isFinite(size) ? size : 0;
+        // Kept bytes are neither cut nor rewritten here: a caller whose count disagrees with the
+        // replay fails on the first write (E_ARGUMENT) with the folder as it was. Whatever lies
+        // past them is overwritten, and cut off on commit.
+        const handle = await open(path, kept > 0 ? 'r+' : 'w', 0o600);
+        handles.set(index, handle);
+        if ((await handle.stat()).size < kept) {
+          throw new DataCryptError('E_ARGUMENT', `${path} holds less than the kept content`);
+        }
+        cursors.set(index, { position: kept, skip: kept });
       }
     },
-    async write(_entry, index, bytes) {
+    async write(_entry, index, bytes, replayed) {
       const handle = handles.get(index);
-      if (handle === undefined)
+      const cursor = cursors.get(index);
+      if (handle === undefined || cursor === undefined)
         throw new DataCryptError('E_IO', 'write to a file that is not open');
-      let at = 0;
-      while (at < bytes.length)
-        at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
+      // In a resumed folder the replayed bytes are exactly those in place (see `resume`).
+      const inPlace = options.resume !== undefined && replayed;
+      if (
+        options.resume !== undefined &&
+        (replayed !== cursor.skip > 0 || bytes.length > (replayed ? cursor.skip : Infinity))
+      ) {
+        throw new DataCryptError(
+          'E_ARGUMENT',
+          'the kept content does not match the replayed plaintext of the resumed decryption',
+        );
+      }
+      let at = inPlace ? bytes.length : 0;
+      cursor.skip -= at;
+      while (at < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, cursor.position);
+        at += bytesWritten;
+        cursor.position += bytesWritten;
+      }
     },
     async commit() {
+      if (options.resume !== undefined) {
+        for (const [index, handle] of handles) await handle.truncate(cursors.get(index)?.position);
+      }
       if (options.durable === true) for (const handle of handles.values()) await handle.sync();
       await closeAll();
       // Folders last and deepest first, so writing files inside them does not reset their times.

@@ -271,14 +271,19 @@ async function receiveIntoStaging(job: ReceiveJob): Promise<Verified> {
     });
     const inner = fileSystemSink(
       { mode: 'directory', path: sinkTarget(staging) },
-      { keepOnAbort: true },
+      {
+        keepOnAbort: true,
+        ...(plan !== null
+          ? { resume: { staging: plan.partial, contentBytes: plan.contentBytes } }
+          : {}),
+      },
     );
     const sink: DecryptSink = {
       begin: async (manifest, sender, manifestBytes) => {
         await saveManifest(staging, manifestBytes);
         await inner.begin(manifest, sender, manifestBytes);
       },
-      write: (entry, index, bytes) => inner.write(entry, index, bytes),
+      write: (entry, index, bytes, replayed) => inner.write(entry, index, bytes, replayed),
       commit: () => inner.commit(),
       abort: () => inner.abort(),
     };
@@ -300,7 +305,6 @@ async function receiveIntoStaging(job: ReceiveJob): Promise<Verified> {
         { identity, expectedSender: job.expected },
         { executor: job.executor, sink, ...(plan !== null ? { prefix: plan.prefix } : {}) },
       );
-      if (plan !== null) await rm(plan.partial, { recursive: true, force: true });
       return { result, identity, digest: ciphertextDigest(header, tail.value) };
     } catch (error) {
       if (run.isCancelled) {

@@ -27,7 +27,8 @@ import {
  * and the sink writes the files in that order, so the staged files rebuild a prefix of P. Its
  * whole chunks are replayed into the resumed decryption (shared-crypto `ResumePrefix`), which
  * hashes them into the signed digest: one changed byte on disk fails the signature (E_SIGNATURE)
- * and the receive then starts over from the relay.
+ * and the receive then starts over from the relay. The resumed sink continues in the same folder
+ * (`fileSystemSink` `resume`): the kept bytes stay where they are, nothing is copied.
  * @module
  */
 
@@ -63,8 +64,10 @@ export interface StagedResume {
   prefix: ResumePrefix;
   /** The ciphertext offset the download continues from (`layout.offset(prefix.chunks)`). */
   resumeOffset: number;
-  /** The staged folder the prefix is read from: delete it once the new run has its own. */
+  /** The staged folder the prefix is read from, and that the resumed sink continues in. */
   partial: string;
+  /** How many bytes of content (the files in manifest order) the prefix holds. */
+  contentBytes: number;
 }
 
 /** Bytes of each file entry, in manifest order, that a partial folder holds; null if it is off. */
@@ -176,6 +179,7 @@ export async function planStagedResume(
       prefix,
       resumeOffset: layout.offset(chunks),
       partial,
+      contentBytes: Math.max(0, chunks * layout.chunkSize - 4 - manifestBytes.length),
     };
   })();
   // Everything else in the sink's folder is of no use: other partials, and outputs of a run that
