@@ -12,7 +12,7 @@ import {
   type FileHandle,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { BlobLayout, BlobStore } from '../../ports.js';
 import { removeStaleFiles } from './stale-files.js';
 import { writeVerified } from './write-verified.js';
@@ -134,25 +134,39 @@ export class DiskBlobStore implements BlobStore {
       await closeAll();
       throw err;
     }
-    // One generator over the parts (not one pipeline per part into a shared stream, which leaves a
-    // listener on it per part): the consumer's backpressure reaches the file reads, and a consumer
-    // that stops early ends the generator, whose `finally` closes every handle.
-    async function* parts(): AsyncGenerator<Buffer> {
-      try {
-        for (const [k, fh] of handles.entries()) {
-          const base = (first + k) * layout.partSize;
-          yield* fh.createReadStream({
-            start: Math.max(start - base, 0),
-            end: Math.min(end - base, layout.partSize - 1),
-            highWaterMark: 1024 * 1024,
-            autoClose: false,
-          }) as AsyncIterable<Buffer>;
+    // The parts are pumped into one stream by hand, not by a pipeline per part (each of those
+    // left a listener on the shared stream: a warning per download of more than 10 parts). The
+    // pump starts at once, so handles close even if the caller never reads (small blobs).
+    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+    const writable = (): Promise<void> =>
+      new Promise((resolve) => {
+        const done = () => {
+          out.off('drain', done);
+          out.off('close', done);
+          resolve();
+        };
+        out.once('drain', done);
+        out.once('close', done);
+      });
+    void (async () => {
+      for (const [k, fh] of handles.entries()) {
+        const base = (first + k) * layout.partSize;
+        const part = fh.createReadStream({
+          start: Math.max(start - base, 0),
+          end: Math.min(end - base, layout.partSize - 1),
+          highWaterMark: 1024 * 1024,
+          autoClose: false,
+        });
+        for await (const chunk of part as AsyncIterable<Buffer>) {
+          if (out.destroyed) return;
+          if (!out.write(chunk)) await writable();
         }
-      } finally {
-        await closeAll();
       }
-    }
-    return Readable.from(parts(), { objectMode: false, highWaterMark: 1024 * 1024 });
+      out.end();
+    })()
+      .catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))))
+      .finally(() => void closeAll());
+    return out;
   }
 
   async delete(key: string, _handle: string | null): Promise<void> {
