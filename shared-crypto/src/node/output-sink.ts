@@ -40,8 +40,8 @@ export interface FileSystemSinkOptions {
    * Continue in the staging folder an earlier run of this sink left with `keepOnAbort` (a
    * `.dcrypt-partial-*` folder in the destination), whose files hold the first `contentBytes`
    * bytes of the content (the files' bytes in manifest order): instead of a new folder, the sink
-   * keeps those bytes in place, cuts anything after them, and drops the first `contentBytes`
-   * bytes it is given (a decryption resumed with the same plaintext as its `ResumePrefix` replays
+   * keeps those bytes in place, overwrites (and on commit cuts) anything after them, and drops
+   * the first `contentBytes` bytes it is given (a decryption resumed with the same plaintext as its `ResumePrefix` replays
    * them). Nothing is copied, and the disk holds the transfer once.
    */
   resume?: { staging: string; contentBytes: number };
@@ -61,17 +61,16 @@ export function fileSystemSink(
   let staging: string | null = null;
   let single: FileEntry | null = null;
   let entries: Manifest['entries'] = [];
-  const handles = new Map<number, FileHandle>();
-  /** Per open file: where its next byte goes, and how many of the bytes it is given to drop. */
-  const cursors = new Map<number, { position: number; skip: number }>();
+  /** Per open file: its handle, where its next byte goes, how many given bytes to drop. */
+  const files = new Map<number, { handle: FileHandle; position: number; skip: number }>();
   let released: string[] = [];
   // The first folder this sink created for the destination, so a failure can remove what it made.
   let createdFrom: string | undefined;
 
   const closeAll = async (): Promise<void> => {
-    const all = [...handles.values()];
-    handles.clear();
-    await Promise.all(all.map((h) => h.close().catch(() => undefined)));
+    const all = [...files.values()];
+    files.clear();
+    await Promise.all(all.map((f) => f.handle.close().catch(() => undefined)));
   };
   const stagedPath = (entryPath: string): string => {
     if (staging === null) throw new DataCryptError('E_IO', 'output is not ready');
@@ -127,8 +126,7 @@ export function fileSystemSink(
         }
         await mkdir(dirname(path), { recursive: true });
         if (resume === undefined) {
-          handles.set(index, await open(path, 'wx', 0o600));
-          cursors.set(index, { position: 0, skip: 0 });
+          files.set(index, { handle: await open(path, 'wx', 0o600), position: 0, skip: 0 });
           continue;
         }
         // The part of this file that is already in place: up to the kept content, at most its size.
@@ -139,17 +137,15 @@ export function fileSystemSink(
         // replay fails on the first write (E_ARGUMENT) with the folder as it was. Whatever lies
         // past them is overwritten, and cut off on commit.
         const handle = await open(path, kept > 0 ? 'r+' : 'w', 0o600);
-        handles.set(index, handle);
+        files.set(index, { handle, position: kept, skip: kept });
         if ((await handle.stat()).size < kept) {
           throw new DataCryptError('E_ARGUMENT', `${path} holds less than the kept content`);
         }
-        cursors.set(index, { position: kept, skip: kept });
       }
     },
     async write(_entry, index, bytes, replayed) {
-      const handle = handles.get(index);
-      const cursor = cursors.get(index);
-      if (handle === undefined || cursor === undefined)
+      const cursor = files.get(index);
+      if (cursor === undefined)
         throw new DataCryptError('E_IO', 'write to a file that is not open');
       // In a resumed folder the replayed bytes are exactly those in place (see `resume`).
       const inPlace = options.resume !== undefined && replayed;
@@ -165,16 +161,21 @@ export function fileSystemSink(
       let at = inPlace ? bytes.length : 0;
       cursor.skip -= at;
       while (at < bytes.length) {
-        const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, cursor.position);
+        const { bytesWritten } = await cursor.handle.write(
+          bytes,
+          at,
+          bytes.length - at,
+          cursor.position,
+        );
         at += bytesWritten;
         cursor.position += bytesWritten;
       }
     },
     async commit() {
       if (options.resume !== undefined) {
-        for (const [index, handle] of handles) await handle.truncate(cursors.get(index)?.position);
+        for (const { handle, position } of files.values()) await handle.truncate(position);
       }
-      if (options.durable === true) for (const handle of handles.values()) await handle.sync();
+      if (options.durable === true) for (const { handle } of files.values()) await handle.sync();
       await closeAll();
       // Folders last and deepest first, so writing files inside them does not reset their times.
       const timed = entries.filter((e) => e.mtime !== undefined).reverse();
