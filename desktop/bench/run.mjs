@@ -4,13 +4,12 @@
 // Prints one JSON line per figure. Size: BENCH_SIZE_MB (default 1024 = 1 GiB); BENCH_DATA_PARENT:
 // where the temp folders go (default the OS temp dir). Needs a build (`npx tsc -b`).
 import { fork } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRelayProcess } from '../../relay-server/bench/start-relay.mjs';
+import { peakRssMB, processCpuSeconds, sha256File, writeRandomFile } from './process-figures.mjs';
 
 const MiB = 1024 * 1024;
 const sizeMB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -19,38 +18,9 @@ const password = 'benchmark password 1';
 const root = await mkdtemp(join(process.env.BENCH_DATA_PARENT ?? tmpdir(), 'desktop-bench-'));
 const peer = fileURLToPath(new URL('./peer.mjs', import.meta.url));
 
-async function sha256(path) {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk);
-  return hash.digest('hex');
-}
-
-/** CPU seconds (user + system, all threads) a live process has used so far (Linux /proc). */
-async function processCpuSeconds(pid) {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesized command name; utime and stime are fields 14 and 15 (1-based).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: USER_HZ is 100 on Linux
-}
-
-/** Peak resident set size of a live process (Linux VmHWM), MB. */
-async function peakRssMB(pid) {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-}
-
-// The input: random bytes, written in 16 MiB pieces (the bench itself stays small).
 const input = join(root, 'input.bin');
-{
-  const file = await open(input, 'w');
-  const piece = Buffer.alloc(16 * MiB);
-  for (let left = size; left > 0; left -= piece.length) {
-    randomFillSync(piece);
-    await file.write(piece, 0, Math.min(left, piece.length));
-  }
-  await file.close();
-}
-const inputHash = await sha256(input);
+await writeRandomFile(input, size);
+const inputHash = await sha256File(input);
 
 const relayDir = join(root, 'relay');
 const { url: relayUrl, child: relay } = await startRelayProcess({
@@ -115,12 +85,12 @@ const idleRss = await peakRssMB(receiver.child.pid);
 const sender = startPeer('sender', 'a@bench.example', { input, to: b });
 await sender.next('ready');
 
-const relayCpuBefore = await processCpuSeconds(relay.pid);
+const relayCpuBefore = (await processCpuSeconds(relay.pid)).cpuS;
 sender.child.send({ type: 'go' });
 const sent = await sender.next('sent');
 const received = await receiver.next('received');
-const relayCpuSeconds = (await processCpuSeconds(relay.pid)) - relayCpuBefore;
-const ok = (await sha256(received.outputs[0])) === inputHash;
+const relayCpuSeconds = (await processCpuSeconds(relay.pid)).cpuS - relayCpuBefore;
+const ok = (await sha256File(received.outputs[0])) === inputHash;
 const seconds = (received.end - sent.start) / 1000;
 const mbps = (bytes, ms) => Number((bytes / MiB / (ms / 1000)).toFixed(1));
 const rss = {
