@@ -10,8 +10,15 @@ import { keepYoungGenerationSmall } from '../dist/core/runtime/young-generation.
 // imports.
 keepYoungGenerationSmall();
 const { generateIdentity } = await import('@datacrypt/shared-crypto');
-const { Contacts, InboxWatcher, LocalDb, PassphraseFileKeyStore, RelayClient, TransferEngine } =
-  await import('../dist/core/index.js');
+const {
+  Contacts,
+  InboxWatcher,
+  LocalDb,
+  PassphraseFileKeyStore,
+  RelayClient,
+  TransferEngine,
+  watchAndReceive,
+} = await import('../dist/core/index.js');
 
 /** CPU seconds (all threads of this process) since `since`. */
 const cpuSeconds = (since) => {
@@ -107,22 +114,31 @@ process.on('message', (message) => {
 
 if (job.role === 'receiver') {
   const watcher = new InboxWatcher({ relay: client, db, accountId });
-  watcher.on('transfer:new', ({ transferId }) => {
-    void (async () => {
-      const start = Date.now();
-      const cpu = process.cpuUsage();
-      const handle = await engine.receive(transferId, { outDir: job.outDir });
-      const result = await handle.done;
-      send({
-        type: 'received',
-        start,
-        end: Date.now(),
-        cpuSeconds: cpuSeconds(cpu),
-        bytes: result.totalBytes,
-        outputs: result.outputs,
-      });
-    })().catch((error) => send({ type: 'error', message: String(error) }));
-  });
+  // What `datacrypt watch` does: on a live relay the receive starts as the upload does.
+  let start = 0;
+  let cpu = process.cpuUsage();
+  watchAndReceive(
+    engine,
+    watcher,
+    { outDir: job.outDir },
+    {
+      onStart: () => {
+        start = Date.now();
+        cpu = process.cpuUsage();
+      },
+      onReceived: (result) => {
+        send({
+          type: 'received',
+          start,
+          end: Date.now(),
+          cpuSeconds: cpuSeconds(cpu),
+          bytes: result.totalBytes,
+          outputs: result.outputs,
+        });
+      },
+      onError: (_id, error) => send({ type: 'error', message: String(error) }),
+    },
+  );
   await watcher.start();
   mark('watching');
   send({ type: 'ready' });

@@ -43,6 +43,12 @@ export interface Config {
   mailBatchSeconds: number;
   /** How often live sockets' sessions are re-checked (revoked elsewhere -> disconnected). */
   socketSessionCheckSeconds: number;
+  /**
+   * How long a download of a transfer still being uploaded waits for its next part before it ends
+   * (the recipient resumes later); 0 turns live downloads off. Only blob stores that can read
+   * parts before the upload completes (disk) serve them.
+   */
+  liveDownloadWaitSeconds: number;
   /** How long SIGTERM waits for in-flight part uploads before closing anyway. */
   shutdownGraceSeconds: number;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>`. */
@@ -229,6 +235,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     redisUrl: redisUrl(env),
     mailBatchSeconds: int(env, 'DATACRYPT_MAIL_BATCH_SECONDS', 60, 0, 86400),
     socketSessionCheckSeconds: int(env, 'DATACRYPT_SOCKET_SESSION_CHECK_SECONDS', 60, 1, 3600),
+    liveDownloadWaitSeconds: int(env, 'DATACRYPT_LIVE_DOWNLOAD_WAIT_SECONDS', 60, 0, 3600),
     shutdownGraceSeconds: int(env, 'DATACRYPT_SHUTDOWN_GRACE_SECONDS', 30, 0, 3600),
     metricsToken: secret(env, 'DATACRYPT_METRICS_TOKEN', 16),
   };

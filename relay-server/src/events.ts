@@ -56,6 +56,9 @@ export function connectRealtime(bus: EventBus, realtime: Realtime): () => void {
     bus.on('transfer:new', (p) => {
       realtime.publish(p.recipientIds, 'transfer:new', p);
     }),
+    bus.on('transfer:incoming', (p) => {
+      realtime.publish(p.recipientIds, 'transfer:incoming', p);
+    }),
     bus.on('transfer:downloaded', (p) => {
       realtime.publish([p.senderId], 'transfer:downloaded', p);
     }),

@@ -265,6 +265,13 @@ export interface BlobStore {
    * slot per part number (S3) relies on `complete` naming the recorded etags instead.
    */
   discardPart?(key: string, handle: string | null, n: number, etag: string): Promise<void>;
+  /**
+   * Streams a stored part (the version `etag` a part upload returned) from byte `start` of the
+   * part, before or after `complete`. Optional: only stores whose parts can be read before the
+   * object is complete have it (not S3 multipart uploads); it is what lets recipients download a
+   * transfer while it is still being uploaded.
+   */
+  readStoredPart?(key: string, n: number, etag: string, start: number): Promise<Readable>;
   /** Streams bytes [start, end] inclusive of a completed object. */
   read(key: string, layout: BlobLayout, start: number, end: number): Promise<Readable>;
   /** Removes the object and any uploaded parts; succeeds when nothing is there. */

@@ -33,6 +33,7 @@ describe('configuration', () => {
     ['DATACRYPT_PUBLIC_URL', 'ftp://relay.example.com'],
     ['DATACRYPT_S3_ENDPOINT', 'minio:9000'],
     ['DATACRYPT_SHUTDOWN_GRACE_SECONDS', '-5'],
+    ['DATACRYPT_LIVE_DOWNLOAD_WAIT_SECONDS', '3601'],
     ['DATACRYPT_SHUTDOWN_GRACE_SECONDS', '7200'],
     ['DATACRYPT_METRICS_TOKEN', 'short'],
     ['DATACRYPT_ADMIN_EMAILS', 'root@example.com, not-an-email'],

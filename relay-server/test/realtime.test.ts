@@ -165,6 +165,9 @@ describe('live events', () => {
     const c = await connect(carol.access);
 
     const { view } = await sendTransfer(relay, alice, [bob.email], { size: 3000 });
+    const incoming = await b.next((r) => r.event === 'transfer:incoming');
+    expect(incoming.payload).toMatchObject({ transferId: view.id, size: 3000 });
+    expect(payloadKeys(incoming)).toEqual(['cursor', 'senderId', 'size', 'transferId']);
     const neu = await b.next((r) => r.event === 'transfer:new');
     expect(neu.payload).toMatchObject({
       transferId: view.id,
@@ -199,12 +202,17 @@ describe('live events', () => {
     // A marker for carol, delivered after everything above: carol's first event must be it.
     const marker = await sendTransfer(relay, bob, [carol.email]);
     const first = await c.next(() => true);
-    expect(first.event).toBe('transfer:new');
+    expect(first.event).toBe('transfer:incoming');
     expect(first.payload).toMatchObject({ transferId: marker.view.id });
-    expect(c.received).toHaveLength(1);
+    await c.next((r) => r.event === 'transfer:new');
+    expect(c.received.map((r) => r.event)).toEqual(['transfer:incoming', 'transfer:new']);
     // Alice heard only of her own transfer's download and receipt, bob not of those.
     expect(a.received.map((r) => r.event)).toEqual(['transfer:downloaded', 'transfer:receipt']);
-    expect(b.received.map((r) => r.event)).toEqual(['transfer:new', 'transfer:revoked']);
+    expect(b.received.map((r) => r.event)).toEqual([
+      'transfer:incoming',
+      'transfer:new',
+      'transfer:revoked',
+    ]);
 
     // No names, emails or plaintext in anything sent over the sockets.
     const wire = JSON.stringify([...a.received, ...b.received, ...c.received]);
@@ -213,7 +221,7 @@ describe('live events', () => {
     for (const s of [a, b, c]) s.close();
   });
 
-  it('recipients see nothing before finalize, then exactly one transfer:new', async () => {
+  it('recipients hear transfer:incoming at creation (live relay), then one transfer:new', async () => {
     const before = await fetchEvents(carol);
     const b = await connect(carol.access);
     const created = await call<{ id: string }>(relay, 'POST', Routes.createTransfer, {
@@ -222,16 +230,20 @@ describe('live events', () => {
     });
     expect(created.status).toBe(201);
     const id = created.body.id;
+    const incoming = await b.next((r) => r.event === 'transfer:incoming');
+    expect(incoming.payload).toMatchObject({ transferId: id, size: 1500 });
     expect((await putPart(relay, alice.access, id, 1, Buffer.alloc(1024, 1))).status).toBe(200);
     expect((await putPart(relay, alice.access, id, 2, Buffer.alloc(476, 2))).status).toBe(200);
-    expect((await fetchEvents(carol, before.cursor)).events).toEqual([]);
+    const logged = (await fetchEvents(carol, before.cursor)).events;
+    expect(logged.map((e) => e.event)).toEqual(['transfer:incoming']);
+    expect(logged[0]?.payload).toMatchObject({ transferId: id });
     const fin = await call(relay, 'POST', `/api/transfers/upload/${id}/finalize`, {
       token: alice.access,
     });
     expect(fin.status).toBe(200);
     const live = await b.next((r) => r.event === 'transfer:new');
     expect(live.payload).toMatchObject({ transferId: id });
-    expect(b.received).toHaveLength(1);
+    expect(b.received.map((r) => r.event)).toEqual(['transfer:incoming', 'transfer:new']);
     b.close();
   });
 });
@@ -258,10 +270,12 @@ describe('catch-up', () => {
 
     const caught = await waitFor(async () => {
       const r = await fetchEvents(erin, lastCursor);
-      return r.events.length >= 3 ? r : undefined;
+      return r.events.length >= 5 ? r : undefined;
     });
     expect(caught.events.map((e) => [e.event, e.payload])).toEqual([
+      ['transfer:incoming', expect.objectContaining({ transferId: second.view.id })],
       ['transfer:new', expect.objectContaining({ transferId: second.view.id })],
+      ['transfer:incoming', expect.objectContaining({ transferId: third.view.id })],
       ['transfer:new', expect.objectContaining({ transferId: third.view.id })],
       ['transfer:revoked', expect.objectContaining({ transferId: second.view.id })],
     ]);
@@ -286,7 +300,7 @@ describe('catch-up', () => {
     // From the start: everything, beginning with the first transfer.
     const all = await fetchEvents(erin);
     expect(all.events[0]?.payload).toMatchObject({ transferId: first.view.id });
-    expect(all.events).toHaveLength(4);
+    expect(all.events).toHaveLength(7);
   });
 
   it('requires authentication and rejects a malformed cursor', async () => {
@@ -332,7 +346,7 @@ describe('key:changed', () => {
     // A marker for ivy after the key change: it must be the first thing ivy hears.
     await sendTransfer(relay, gina, [ivy.email]);
     const first = await i.next(() => true);
-    expect(first.event).toBe('transfer:new');
+    expect(first.event).toBe('transfer:incoming');
   });
 });
 

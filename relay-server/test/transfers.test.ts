@@ -59,12 +59,19 @@ describe('transfer lifecycle', () => {
     });
     const id = created.body.id;
 
-    // Recipients see nothing before finalize.
+    // The inbox lists finalized transfers only. This relay serves uploads live (disk blobs), so
+    // the recipient was told at once and may already look at it; strangers still get 404.
     const early = await call<TransferList>(relay, 'GET', '/api/transfers/inbox', {
       token: bob.access,
     });
     expect(early.body.items.map((t) => t.id)).not.toContain(id);
-    expect((await call(relay, 'GET', `/api/transfers/${id}`, { token: bob.access })).status).toBe(
+    expect(events).toContainEqual({ event: 'transfer:incoming', to: 'bob@example.com' });
+    expect(events).not.toContainEqual({ event: 'transfer:incoming', to: 'carol@example.com' });
+    const seen = await call<TransferView>(relay, 'GET', `/api/transfers/${id}`, {
+      token: bob.access,
+    });
+    expect(seen.body).toMatchObject({ status: 'uploading', recipients: ['bob@example.com'] });
+    expect((await call(relay, 'GET', `/api/transfers/${id}`, { token: carol.access })).status).toBe(
       404,
     );
 

@@ -2,6 +2,12 @@
 // that is not trusted with who-sent-what-named-how.
 export interface RelayEvents {
   'transfer:new': { transferId: string; senderId: string; recipientIds: string[]; size: number };
+  'transfer:incoming': {
+    transferId: string;
+    senderId: string;
+    recipientIds: string[];
+    size: number;
+  };
   'transfer:downloaded': { transferId: string; senderId: string; recipientId: string };
   'transfer:receipt': { transferId: string; senderId: string; recipientId: string };
   'transfer:revoked': { transferId: string; senderId: string; recipientIds: string[] };
@@ -13,6 +19,7 @@ export type RelayEventName = keyof RelayEvents;
 
 export const RelayEventNames: readonly RelayEventName[] = [
   'transfer:new',
+  'transfer:incoming',
   'transfer:downloaded',
   'transfer:receipt',
   'transfer:revoked',

@@ -22,6 +22,16 @@ export const TransferNewPayload = Type.Object(
 );
 export type TransferNewPayload = Static<typeof TransferNewPayload>;
 
+export const TransferIncomingPayload = Type.Object(
+  { cursor: Cursor, transferId: Type.String(), senderId: Type.String(), size: Type.Integer() },
+  {
+    ...strict,
+    description:
+      'to each recipient when a transfer is created on a relay that serves uploads live: it can be downloaded while the sender uploads (`transfer:new` follows at finalize)',
+  },
+);
+export type TransferIncomingPayload = Static<typeof TransferIncomingPayload>;
+
 export const TransferDownloadedPayload = Type.Object(
   { cursor: Cursor, transferId: Type.String(), recipientId: Type.String() },
   { ...strict, description: 'to the sender when a recipient starts a download (byte 0)' },
@@ -59,6 +69,7 @@ export type KeyChangedPayload = Static<typeof KeyChangedPayload>;
 /** Client payload of each server->client event. */
 export interface RealtimePayloads {
   'transfer:new': TransferNewPayload;
+  'transfer:incoming': TransferIncomingPayload;
   'transfer:downloaded': TransferDownloadedPayload;
   'transfer:receipt': TransferReceiptPayload;
   'transfer:revoked': TransferRevokedPayload;
@@ -70,6 +81,7 @@ export type RealtimeEventName = keyof RealtimePayloads;
 
 export const RealtimeEventNames: readonly RealtimeEventName[] = [
   'transfer:new',
+  'transfer:incoming',
   'transfer:downloaded',
   'transfer:receipt',
   'transfer:revoked',
@@ -114,6 +126,7 @@ export type RealtimeConnectErrorCode = 'E_AUTH_REQUIRED' | 'E_AUTH_INVALID';
 const EnvelopeVariants = RealtimeEventNames.map((name) => {
   const payloads = {
     'transfer:new': TransferNewPayload,
+    'transfer:incoming': TransferIncomingPayload,
     'transfer:downloaded': TransferDownloadedPayload,
     'transfer:receipt': TransferReceiptPayload,
     'transfer:revoked': TransferRevokedPayload,

@@ -23,6 +23,12 @@ import {
 import { AppError } from '../errors.js';
 import { BlobIntegrityError, type AuditRecord, type TransferRecord } from '../ports.js';
 import { newId } from '../services/crypto.js';
+import {
+  LiveDownloadEnded,
+  liveDownload,
+  servesLive,
+  waitForLivePart,
+} from '../services/live-download.js';
 import { finishDeletion } from '../services/sweeper.js';
 import { parseRange, partLength, toView } from '../services/transfer-view.js';
 import { bearer, currentUser, requireUser, type AuthUser } from './auth.js';
@@ -86,18 +92,25 @@ const closedError = () =>
   );
 
 /**
- * Loads a transfer the user may see. Strangers get the same 404 as for a missing id, and
- * recipients see nothing before finalize, so ids leak nothing. Its sender and recipients get 410:
- * E_REVOKED once the sender revoked it (until it would have expired), E_GONE while an expired
- * transfer waits for the sweeper.
+ * Loads a transfer the user may see. Strangers get the same 404 as for a missing id, so ids leak
+ * nothing. Recipients see a transfer once it is finalized, or (`live`: viewing, downloading,
+ * acknowledging) from its creation when the relay serves uploads live. Its sender and recipients
+ * get 410: E_REVOKED once the sender revoked it (until it would have expired), E_GONE while an
+ * expired transfer waits for the sweeper.
  */
-async function load(c: Container, id: string, user: AuthUser): Promise<[TransferRecord, Role]> {
+async function load(
+  c: Container,
+  id: string,
+  user: AuthUser,
+  live = false,
+): Promise<[TransferRecord, Role]> {
   const t = await c.transfers.get(id);
   if (t !== undefined) {
+    const visible = t.status === 'ready' || (live && servesLive(c));
     const role: Role | undefined =
       t.senderId === user.id
         ? 'sender'
-        : t.status === 'ready' && t.recipients.some((x) => x.userId === user.id)
+        : visible && t.recipients.some((x) => x.userId === user.id)
           ? 'recipient'
           : undefined;
     if (role !== undefined) {
@@ -283,6 +296,14 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
         throw await overQuota();
       }
       await audit(user.id, 'transfer_created', request.ip, id);
+      if (servesLive(c)) {
+        c.bus.emit('transfer:incoming', {
+          transferId: id,
+          senderId: user.id,
+          recipientIds: recipientRecords.map((r) => r.userId),
+          size: body.size,
+        });
+      }
       return reply.status(201).send(toView(record, user.id, now));
     },
   );
@@ -495,7 +516,7 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
     {
       onRequest: auth,
       schema: {
-        summary: 'One transfer (sender, or recipient once finalized)',
+        summary: 'One transfer (sender, or recipient once finalized or, on a live relay, created)',
         tags: ['transfers'],
         security: bearer,
         params: TransferIdParams,
@@ -504,7 +525,7 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
     },
     async (request) => {
       const user = currentUser(request);
-      const [t] = await load(c, request.params.transferId, user);
+      const [t] = await load(c, request.params.transferId, user, true);
       return toView(t, user.id, c.now());
     },
   );
@@ -514,7 +535,8 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
     {
       onRequest: auth,
       schema: {
-        summary: 'Download the ciphertext (token = transfer id); supports one HTTP Range',
+        summary:
+          'Download the ciphertext (token = transfer id); supports one HTTP Range. On a live relay a recipient may start while the sender uploads: parts stream as they arrive',
         tags: ['transfers'],
         security: bearer,
         params: DownloadParams,
@@ -528,8 +550,11 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
     },
     async (request, reply) => {
       const user = currentUser(request);
-      const [t, role] = await load(c, request.params.token, user);
-      if (t.status !== 'ready') throw new AppError(ErrorCode.TransferState, 'upload not finalized');
+      const [t, role] = await load(c, request.params.token, user, true);
+      const live = t.status !== 'ready';
+      if (live && role === 'sender') {
+        throw new AppError(ErrorCode.TransferState, 'upload not finalized');
+      }
       if (t.expiresAt <= c.now()) throw new AppError(ErrorCode.Gone, 'transfer has expired');
       const range = parseRange(request.headers.range, t.size);
       if (range === 'unsatisfiable') {
@@ -539,6 +564,27 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
       }
       const start = range?.start ?? 0;
       const end = range?.end ?? t.size - 1;
+      // Live: the first part must be there before the download counts (a limit of one download
+      // is not used up by a wait that ends without a byte) and before the answer starts.
+      let firstEtag: string | undefined;
+      if (live) {
+        try {
+          firstEtag = await waitForLivePart(
+            c,
+            t,
+            Math.floor(start / t.partSize) + 1,
+            () => request.raw.destroyed,
+          );
+        } catch (err) {
+          if (!(err instanceof LiveDownloadEnded)) throw storageError(err);
+          if (err.reason === 'revoked') throw revokedError();
+          if (err.reason === 'gone') throw new AppError(ErrorCode.Gone, 'transfer has expired');
+          throw new AppError(ErrorCode.TransferState, err.message);
+        }
+        if (firstEtag === undefined) {
+          throw new AppError(ErrorCode.TransferState, 'the client went away while waiting');
+        }
+      }
       if (role === 'recipient') {
         const me = t.recipients.find((r) => r.userId === user.id);
         // A download is counted when it starts at byte 0; resuming further in needs a started one.
@@ -567,7 +613,10 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
       }
       let stream: Readable;
       try {
-        stream = await c.blobs.read(t.id, t, start, end);
+        stream =
+          firstEtag !== undefined
+            ? liveDownload(c, t, start, end, firstEtag)
+            : await c.blobs.read(t.id, t, start, end);
       } catch (err) {
         throw storageError(err);
       }
@@ -598,7 +647,8 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
     },
     async (request, reply) => {
       const user = currentUser(request);
-      const [t, role] = await load(c, request.params.transferId, user);
+      // Live: a recipient can verify the whole transfer before the sender's finalize lands.
+      const [t, role] = await load(c, request.params.transferId, user, true);
       only(role, 'recipient');
       if (t.recipients.find((r) => r.userId === user.id)?.downloadedAt == null) {
         throw new AppError(
@@ -663,7 +713,8 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
         request.log.warn({ err, transferId: t.id }, 'blob delete pending; the sweeper retries');
       }
       await audit(user.id, 'transfer_revoked', request.ip, t.id);
-      if (t.status === 'ready') {
+      // On a live relay, recipients may have heard of it (and be downloading) before finalize.
+      if (t.status === 'ready' || servesLive(c)) {
         c.bus.emit('transfer:revoked', {
           transferId: t.id,
           senderId: t.senderId,

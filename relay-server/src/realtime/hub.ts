@@ -27,7 +27,8 @@ async function route<E extends RealtimeEventName>(
 ): Promise<Routed<E>> {
   const routed = async (): Promise<Routed<RealtimeEventName>> => {
     switch (event) {
-      case 'transfer:new': {
+      case 'transfer:new':
+      case 'transfer:incoming': {
         const q = p as RelayEvents['transfer:new'];
         return {
           userIds: q.recipientIds,
@@ -72,6 +73,7 @@ async function route<E extends RealtimeEventName>(
 
 const EVENTS: readonly RealtimeEventName[] = [
   'transfer:new',
+  'transfer:incoming',
   'transfer:downloaded',
   'transfer:receipt',
   'transfer:revoked',

@@ -153,6 +153,46 @@ export function blobStoreContract(
       await store.delete(key, handle);
     });
 
+    it('reads stored parts before complete when it can (live downloads), and after', async () => {
+      if (store.readStoredPart === undefined) {
+        // S3 multipart parts cannot be read before the upload completes: recipients wait.
+        expect(name).toMatch(/s3/);
+        return;
+      }
+      const readStoredPart = store.readStoredPart.bind(store);
+      const key = newId();
+      const handle = await store.begin(key);
+      const data = randomBytes(partSize * 2);
+      const parts: { n: number; etag: string }[] = [];
+      for (const n of [1, 2]) {
+        const part = data.subarray((n - 1) * partSize, n * partSize);
+        const { etag } = await store.putPart(key, handle, n, Readable.from([part]), {
+          size: part.length,
+          sha256: sha(part),
+        });
+        parts.push({ n, etag });
+        const whole = await readAll(await readStoredPart(key, n, etag, 0));
+        expect(whole.equals(part)).toBe(true);
+        const tail = await readAll(await readStoredPart(key, n, etag, partSize - 3));
+        expect(tail.equals(part.subarray(partSize - 3))).toBe(true);
+      }
+      // Opened before complete renames it: the stream still reads the whole part.
+      const [first, second] = parts as [{ n: number; etag: string }, { n: number; etag: string }];
+      const early = await readStoredPart(key, 1, first.etag, 0);
+      await store.complete(key, handle, parts, {
+        size: data.length,
+        partSize,
+        partCount: 2,
+      });
+      expect((await readAll(early)).equals(data.subarray(0, partSize))).toBe(true);
+      const after = await readAll(await readStoredPart(key, 2, second.etag, 1));
+      expect(after.equals(data.subarray(partSize + 1))).toBe(true);
+      await expect(readStoredPart(key, 3, second.etag, 0)).rejects.toThrow();
+      await expect(readStoredPart(key, 1, '../../etc', 0)).rejects.toThrow('bad part');
+      await store.delete(key, handle);
+      await expect(readStoredPart(key, 1, first.etag, 0)).rejects.toThrow();
+    });
+
     it('deletes idempotently, including unfinished uploads and unknown keys', async () => {
       const data = randomBytes(3000);
       const { key, handle, layout } = await upload(data);

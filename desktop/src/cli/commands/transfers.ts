@@ -306,6 +306,9 @@ export const watch = defineCommand({
     'receives every transfer as it arrives, plus those already waiting, into DIR (default: the',
     'current folder). One line per transfer on stdout (with --json: one JSON object per line,',
     '{"event":"received",...} or {"event":"failed",...}). Ctrl-C stops it (exit status 0).',
+    'On a relay that serves uploads live, a transfer is received while its sender uploads it; if',
+    'the upload stalls longer than the relay waits, the receive fails (E_NETWORK) and continues',
+    'from what it has verified once the upload is finalized.',
   ],
   options: {
     output: { type: 'string', short: 'o', value: 'DIR', description: 'the folder to write into' },

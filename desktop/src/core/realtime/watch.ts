@@ -21,9 +21,12 @@ export interface WatchCallbacks {
 }
 
 /**
- * Receives each transfer announced by `transfer:new` (live or caught up after being offline),
- * one at a time, plus whatever is already in the inbox and not yet received here. Returns a
- * function that stops watching (running receives finish).
+ * Receives each transfer announced by `transfer:incoming` (a relay that serves uploads live: the
+ * receive runs while the sender uploads) or `transfer:new` (finalized), live or caught up after
+ * being offline, one at a time, plus whatever is already in the inbox and not yet received here.
+ * A receive that fails is taken again at the transfer's next announcement (an incoming one whose
+ * sender paused too long resumes at finalize). Returns a function that stops watching (running
+ * receives finish).
  * @example
  * const stop = watchAndReceive(engine, watcher, { outDir: 'Downloads' }, { onReceived: show });
  * await watcher.start();
@@ -51,6 +54,7 @@ export function watchAndReceive(
         const handle = await engine.receive(relayTransferId, options);
         callbacks.onReceived?.(await handle.done);
       } catch (error) {
+        seen.delete(relayTransferId);
         callbacks.onError?.(relayTransferId, error);
       }
     });
@@ -71,10 +75,12 @@ export function watchAndReceive(
       () => undefined,
     );
   };
+  watcher.on('transfer:incoming', onNew);
   watcher.on('transfer:new', onNew);
   watcher.on('connected', onConnected);
   return () => {
     stopped = true;
+    watcher.off('transfer:incoming', onNew);
     watcher.off('transfer:new', onNew);
     watcher.off('connected', onConnected);
   };

@@ -14,6 +14,7 @@ import {
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type { BlobLayout, BlobStore } from '../../ports.js';
+import { whenWritable } from '../../services/when-writable.js';
 import { removeStaleFiles } from './stale-files.js';
 import { writeVerified } from './write-verified.js';
 
@@ -138,16 +139,6 @@ export class DiskBlobStore implements BlobStore {
     // left a listener on the shared stream: a warning per download of more than 10 parts). The
     // pump starts at once, so handles close even if the caller never reads (small blobs).
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const writable = (): Promise<void> =>
-      new Promise((resolve) => {
-        const done = () => {
-          out.off('drain', done);
-          out.off('close', done);
-          resolve();
-        };
-        out.once('drain', done);
-        out.once('close', done);
-      });
     void (async () => {
       for (const [k, fh] of handles.entries()) {
         const base = (first + k) * layout.partSize;
@@ -159,7 +150,7 @@ export class DiskBlobStore implements BlobStore {
         });
         for await (const chunk of part as AsyncIterable<Buffer>) {
           if (out.destroyed) return;
-          if (!out.write(chunk)) await writable();
+          if (!out.write(chunk)) await whenWritable(out);
         }
       }
       out.end();
@@ -167,6 +158,24 @@ export class DiskBlobStore implements BlobStore {
       .catch((err: unknown) => out.destroy(err instanceof Error ? err : new Error(String(err))))
       .finally(() => void closeAll());
     return out;
+  }
+
+  /**
+   * Streams stored version `etag` of part n from byte `start` of the part, before or after
+   * `complete` (which renames the version to `<n>`). The file is opened before this returns, so a
+   * later rename or delete cannot cut the stream short.
+   */
+  async readStoredPart(key: string, n: number, etag: string, start: number): Promise<Readable> {
+    if (!Number.isSafeInteger(n) || n < 1 || !VERSION.test(etag)) throw new Error('bad part');
+    const dir = this.dir(key);
+    let fh: FileHandle;
+    try {
+      fh = await open(join(dir, `${String(n)}.${etag}`), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      fh = await open(join(dir, String(n)), 'r');
+    }
+    return fh.createReadStream({ start, highWaterMark: 1024 * 1024 });
   }
 
   async delete(key: string, _handle: string | null): Promise<void> {
