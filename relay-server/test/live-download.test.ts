@@ -181,6 +181,28 @@ describe('live downloads', () => {
     expect(view.body.downloads).toBe(0);
   });
 
+  it('stops waiting for a client that went away: no download is counted', async () => {
+    const data = randomBytes(PART);
+    const id = await create(relay, alice, [bob.email], data.length);
+    const gone = new AbortController();
+    const waiting = fetch(`${relay.url}/api/transfers/file/${id}`, {
+      headers: { authorization: `Bearer ${bob.access}` },
+      signal: gone.signal,
+    });
+    waiting.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 100));
+    gone.abort();
+    await expect(waiting).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 100));
+    // Had the relay kept waiting, this part would have started (and counted) a download.
+    expect((await putPart(relay, alice.access, id, 1, data)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const view = await call<TransferView>(relay, 'GET', `/api/transfers/${id}`, {
+      token: alice.access,
+    });
+    expect(view.body.downloads).toBe(0);
+  });
+
   it('keeps it from strangers and the sender: 404 and E_TRANSFER_STATE', async () => {
     const id = await create(relay, alice, [bob.email], PART);
     const stranger = await call(relay, 'GET', `/api/transfers/file/${id}`, { token: carol.access });

@@ -573,7 +573,9 @@ export const transfersPlugin: FastifyPluginAsyncTypebox = (app) => {
             c,
             t,
             Math.floor(start / t.partSize) + 1,
-            () => request.raw.destroyed,
+            // The socket, not the request: a request without a body may count as destroyed once
+            // it has been read, while its client still waits for the answer.
+            () => request.raw.socket.destroyed,
           );
         } catch (err) {
           if (!(err instanceof LiveDownloadEnded)) throw storageError(err);
