@@ -102,26 +102,48 @@ async function closeAll(users: User[]) {
   }
 }
 
-describe('live receive (watch mode)', () => {
-  let relay: TransferRelay;
-  let proxy: StallProxy;
+/** A relay (started with `env`) and a stall proxy in front of it, for one describe block. */
+function relayWithProxy(env: Record<string, string> = {}): {
+  relay: TransferRelay;
+  proxy: StallProxy;
+} {
+  const ctx = {} as { relay: TransferRelay; proxy: StallProxy };
   beforeAll(async () => {
-    relay = await startTransferRelay();
-    proxy = await startStallProxy(relay.url);
+    ctx.relay = await startTransferRelay(env);
+    ctx.proxy = await startStallProxy(ctx.relay.url);
   });
   afterAll(async () => {
-    await proxy.close();
-    await relay.close();
+    await ctx.proxy.close();
+    await ctx.relay.close();
   });
+  return ctx;
+}
+
+/** Runs `body` with a sender and a receiver watching into `<work>/<tag>-out`, then cleans up. */
+async function withWatchedPair(
+  ctx: { relay: TransferRelay; proxy: StallProxy },
+  tag: string,
+  body: (p: { a: User; b: User; out: string; watching: ReturnType<typeof watch> }) => Promise<void>,
+): Promise<void> {
+  const [a, b] = await pair(ctx.relay, ctx.proxy, tag);
+  const out = join(work, `${tag}-out`);
+  const watching = watch(b, out);
+  try {
+    await watching.w.start();
+    await body({ a, b, out, watching });
+  } finally {
+    watching.stop();
+    await closeAll([a, b]);
+  }
+}
+
+describe('live receive (watch mode)', () => {
+  const ctx = relayWithProxy();
 
   it('receives while the sender is still uploading, and the bytes are identical', async () => {
-    const [a, b] = await pair(relay, proxy, 'live');
-    const out = join(work, 'live-out');
-    const watching = watch(b, out);
-    try {
-      await watching.w.start();
+    await withWatchedPair(ctx, 'live', async ({ a, b, out, watching }) => {
       const data = randomBytes(64 * PART + 123);
-      const send = await sendCaught(a, b.email, proxy, 'live.bin', data);
+      const send = await sendCaught(a, b.email, ctx.proxy, 'live.bin', data);
       const relayId = await until(() => watching.started[0]);
       // The upload is caught part-way: the receiver already has the first parts decrypted and
       // staged while the relay still lists the transfer as uploading.
@@ -144,33 +166,17 @@ describe('live receive (watch mode)', () => {
       expect(watching.errors).toEqual([]);
       // `transfer:new` at finalize did not start it again.
       expect(watching.started).toEqual([relayId]);
-    } finally {
-      watching.stop();
-      await closeAll([a, b]);
-    }
+    });
   });
 });
 
 describe('a sender that stalls longer than the relay waits', () => {
-  let relay: TransferRelay;
-  let proxy: StallProxy;
-  beforeAll(async () => {
-    relay = await startTransferRelay({ DATACRYPT_LIVE_DOWNLOAD_WAIT_SECONDS: '1' });
-    proxy = await startStallProxy(relay.url);
-  });
-  afterAll(async () => {
-    await proxy.close();
-    await relay.close();
-  });
+  const ctx = relayWithProxy({ DATACRYPT_LIVE_DOWNLOAD_WAIT_SECONDS: '1' });
 
   it('cuts the live receive, which continues from its staged plaintext at finalize', async () => {
-    const [a, b] = await pair(relay, proxy, 'stall');
-    const out = join(work, 'stall-out');
-    const watching = watch(b, out);
-    try {
-      await watching.w.start();
+    await withWatchedPair(ctx, 'stall', async ({ a, b, out, watching }) => {
       const data = randomBytes(64 * PART + 77);
-      const send = await sendCaught(a, b.email, proxy, 'stall.bin', data);
+      const send = await sendCaught(a, b.email, ctx.proxy, 'stall.bin', data);
       const relayId = await until(() => watching.started[0]);
       // The relay gives up on the next part after a second and cuts the download: E_NETWORK.
       const cut = await until(() => watching.errors.find((e) => e.id === relayId));
@@ -185,9 +191,6 @@ describe('a sender that stalls longer than the relay waits', () => {
       // The 1 MiB batch the cut receive had verified and staged was not fetched again.
       expect(result.bytesFetched).toBeLessThanOrEqual(result.totalBytes - 16 * PART);
       expect(watching.started).toEqual([relayId, relayId]);
-    } finally {
-      watching.stop();
-      await closeAll([a, b]);
-    }
+    });
   });
 });

@@ -33,7 +33,7 @@ export class LiveDownloadEnded extends Error {
  * when the transfer is revoked, deleted or expires meanwhile, or the part does not arrive within
  * `liveDownloadWaitSeconds`.
  * @example
- * const etag = await waitForLivePart(c, transfer, 1, () => request.raw.destroyed);
+ * const etag = await waitForLivePart(c, transfer, 1, () => request.raw.socket.destroyed);
  */
 export async function waitForLivePart(
   c: Container,

@@ -147,11 +147,12 @@ export function fileSystemSink(
       const cursor = files.get(index);
       if (cursor === undefined)
         throw new DataCryptError('E_IO', 'write to a file that is not open');
-      // In a resumed folder the replayed bytes are exactly those in place (see `resume`).
+      // In a resumed folder the replayed bytes are exactly those in place (see `resume`): they are
+      // dropped, and they must be exactly the kept ones.
       const inPlace = options.resume !== undefined && replayed;
       if (
         options.resume !== undefined &&
-        (replayed !== cursor.skip > 0 || bytes.length > (replayed ? cursor.skip : Infinity))
+        (replayed ? bytes.length > cursor.skip : cursor.skip > 0)
       ) {
         throw new DataCryptError(
           'E_ARGUMENT',

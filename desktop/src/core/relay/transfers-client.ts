@@ -104,6 +104,28 @@ export interface DownloadStream {
 }
 
 /**
+ * A download body whose failures are coded like the request's: a connection cut mid-body (the
+ * relay stopped, or a live download's sender stalled longer than the relay waits) is E_NETWORK,
+ * unless the caller aborted it.
+ */
+async function* codedBody(
+  body: AsyncIterable<Uint8Array>,
+  route: string,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    if (signal.aborted) throw error;
+    throw new RelayError('E_NETWORK', `GET ${route}: the download was cut`, {
+      status: null,
+      route,
+      cause: error,
+    });
+  }
+}
+
+/**
  * The transfer routes of one relay session.
  * @example
  * const transfers = new TransfersClient(relayClient);
@@ -257,7 +279,7 @@ export class TransfersClient {
     return {
       start,
       totalSize,
-      body: response.body,
+      body: codedBody(response.body, route, signal),
       abort: () => {
         controller.abort();
         response.body.destroy();

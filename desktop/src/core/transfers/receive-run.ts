@@ -20,7 +20,6 @@ import {
 import type { JsonValue } from '../db/values.js';
 import { asRecord, str, strings, transferExecutor, type EngineContext } from './context.js';
 import { CoalescingWriter } from './coalescing-writer.js';
-import { RelayError } from '../relay/relay-error.js';
 import { mapRelayError, TransferError } from './errors.js';
 import type { RunningTransfer } from './handle.js';
 import { ciphertextDigest, fileCiphertextDigest, signReceipt } from './receipt.js';
@@ -210,23 +209,7 @@ async function* fetchFrom(
     if (download.totalSize !== job.total) {
       throw new DataCryptError('E_TRUNCATED', 'the relay serves a different size than it listed');
     }
-    const body = (download.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    for (;;) {
-      let next: IteratorResult<Buffer>;
-      try {
-        next = await body.next();
-      } catch (error) {
-        run.throwIfCancelled();
-        // A connection cut mid-body (the relay stopped, or a live download's sender paused too
-        // long) is a network failure like any other; what is staged stays for a resume.
-        throw new RelayError('E_NETWORK', `the download of ${relayId} was cut`, {
-          status: null,
-          route: 'download',
-          cause: error,
-        });
-      }
-      if (next.done === true) break;
-      const chunk = next.value;
+    for await (const chunk of download.body as AsyncIterable<Buffer>) {
       if (run.gate.paused) await run.gate.wait(signal);
       run.throwIfCancelled();
       await tap(chunk);
